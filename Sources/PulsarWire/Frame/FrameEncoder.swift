@@ -40,6 +40,14 @@ public enum FrameEncoder {
         buffer.setUInt32BE(UInt32(buffer.count - start - 4), at: start)
     }
 
+    /// Appends a payload frame whose entry bytes (magic number onwards) come from raw storage, copied verbatim.
+    public static func encode(_ command: Command, entryBytes: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
+        let start = buffer.count
+        encode(command, into: &buffer)
+        buffer.append(contentsOf: entryBytes)
+        buffer.setUInt32BE(UInt32(buffer.count - start - 4), at: start)
+    }
+
     /// A payload frame for `command` carrying `entry`.
     public static func encode(_ command: Command, brokerEntryMetadata: BrokerEntryMetadata? = nil, entry: MessageEntry) -> [UInt8] {
         var buffer: [UInt8] = []
