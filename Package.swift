@@ -6,15 +6,24 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "PulsarKit",
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "PulsarWire", targets: ["PulsarWire"]),
+        .library(name: "PulsarEmulator", targets: ["PulsarEmulator"]),
+        .executable(name: "pulsar-emulator", targets: ["pulsar-emulator"]),
         .executable(name: "pulsar-bench", targets: ["pulsar-bench"]),
     ],
     targets: [
         // Pure, two-way codec: protobuf, commands, frames, CRC32C, batches. No sockets, no clock.
         .target(name: "PulsarWire", swiftSettings: strict),
+        // POSIX TCP on epoll (kqueue on Darwin) and an in-memory duplex; knows nothing of Pulsar.
+        .target(name: "PulsarNet", swiftSettings: strict),
+        // The in-memory broker.
+        .target(name: "PulsarEmulator", dependencies: ["PulsarWire", "PulsarNet"], swiftSettings: strict),
+        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarEmulator"], swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire"], swiftSettings: strict),
         .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire"], swiftSettings: strict),
+        .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
