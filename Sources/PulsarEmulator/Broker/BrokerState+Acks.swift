@@ -1,0 +1,117 @@
+import PulsarWire
+
+extension BrokerState {
+    mutating func handleAck(_ ack: CommandAck, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: ack.consumerId)
+        // Like the broker: an ACK for a consumer it does not know is dropped without an answer.
+        guard let consumer = consumers[key], var topic = topics[consumer.topic],
+              var subscription = topic.subscriptions[consumer.subscription] else { return }
+        let ledger = topic.log.ledgerId
+        if ack.ackType == .cumulative {
+            if subscription.type == .shared || subscription.type == .keyShared {
+                // The broker ignores it (and still answers a successful ACK_RESPONSE when asked).
+                if ack.hasRequestId {
+                    outputs.send(.ackResponse(CommandAckResponse(consumerId: ack.consumerId, requestId: ack.requestId)), to: id)
+                }
+                return
+            }
+            if let messageId = ack.messageId.first, messageId.ledgerId == ledger {
+                let through = Int64(bitPattern: messageId.entryId)
+                let partial = messageId.ackSet.isEmpty ? nil : messageId.ackSet
+                subscription.cursor.acknowledgeCumulative(through: through, ackSet: partial)
+                let released = subscription.pending.filter { $0.key <= through && subscription.cursor.isAcknowledged($0.key) }
+                for (entryId, pending) in released {
+                    consumers[pending.consumer]?.unackedMessages -= Int(pending.messageCount)
+                    subscription.forgetAcknowledged(entryId)
+                }
+                subscription.redelivery.removeAll(through: partial == nil ? through : through - 1)
+                subscription.redeliveryCounts = subscription.redeliveryCounts.filter { !subscription.cursor.isAcknowledged($0.key) }
+            }
+        } else {
+            for messageId in ack.messageId where messageId.ledgerId == ledger {
+                let entryId = Int64(bitPattern: messageId.entryId)
+                guard subscription.cursor.acknowledge(entryId, ackSet: messageId.ackSet.isEmpty ? nil : messageId.ackSet) else { continue }
+                if let pending = subscription.pending[entryId] {
+                    consumers[pending.consumer]?.unackedMessages -= Int(pending.messageCount)
+                }
+                subscription.forgetAcknowledged(entryId)
+            }
+        }
+        topic.subscriptions[consumer.subscription] = subscription
+        topics[consumer.topic] = topic
+        if ack.hasRequestId {
+            outputs.send(.ackResponse(CommandAckResponse(consumerId: ack.consumerId, requestId: ack.requestId)), to: id)
+        }
+        trimLog(topic: consumer.topic)
+    }
+
+    mutating func handleRedeliver(_ request: CommandRedeliverUnacknowledgedMessages, from id: ConnectionID, now: Int64,
+                                  into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: request.consumerId)
+        guard let consumer = consumers[key], var topic = topics[consumer.topic],
+              var subscription = topic.subscriptions[consumer.subscription] else { return }
+        // The broker tracks redelivery counts on Shared and Key_Shared subscriptions only; Exclusive and Failover
+        // redeliver with a count of 0, whatever happened before.
+        let multiConsumer = subscription.type == .shared || subscription.type == .keyShared
+        let returned: Int
+        if multiConsumer, !request.messageIds.isEmpty {
+            let ledger = topic.log.ledgerId
+            let ids = Set(request.messageIds.filter { $0.ledgerId == ledger }.map { Int64(bitPattern: $0.entryId) })
+            returned = subscription.returnPending(of: key, only: ids, countAsRedelivery: true)
+        } else {
+            // Exclusive and Failover rewind to the mark-delete position: everything unacknowledged comes again.
+            returned = subscription.returnPending(of: key, countAsRedelivery: multiConsumer)
+        }
+        consumers[key]?.unackedMessages -= returned
+        topic.subscriptions[consumer.subscription] = subscription
+        topics[consumer.topic] = topic
+        dispatch(topic: consumer.topic, subscription: consumer.subscription, now: now, into: &outputs)
+    }
+
+    mutating func handleSeek(_ request: CommandSeek, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: request.consumerId)
+        guard let consumer = consumers[key], var topic = topics[consumer.topic],
+              var subscription = topic.subscriptions[consumer.subscription] else {
+            replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
+            return
+        }
+        let position: Int64
+        if let messageId = request.messageId {
+            // The batch index is not used: the whole entry is read again and the client skips what it must.
+            let ledger = Int64(bitPattern: messageId.ledgerId), entry = Int64(bitPattern: messageId.entryId)
+            let ours = Int64(bitPattern: topic.log.ledgerId)
+            position = ledger < ours || entry < 0 ? topic.log.firstEntryId
+                : ledger > ours ? topic.log.nextEntryId : min(entry, topic.log.nextEntryId)
+        } else if request.hasMessagePublishTime {
+            position = topic.log.firstEntry(publishedAtOrAfter: request.messagePublishTime)
+        } else {
+            replyError(request.requestId, .notAllowedError, "SEEK needs a message id or a publish time", to: id, into: &outputs)
+            return
+        }
+        // Like the broker: disconnect the subscription's consumers (the seeking one too), reset the cursor, then answer.
+        let attached = subscription.consumers
+        for other in attached {
+            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: other.consumerId, requestId: 0)), to: other.connection)
+        }
+        subscription.cursor.reset(to: max(topic.log.firstEntryId, position))
+        subscription.pending.removeAll()
+        subscription.redelivery.removeAll()
+        subscription.delayed.removeAll()
+        subscription.redeliveryCounts.removeAll()
+        topic.subscriptions[consumer.subscription] = subscription
+        topics[consumer.topic] = topic
+        for other in attached { removeConsumer(other, now: now, into: &outputs) }
+        outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+    }
+
+    /// Drops entries every durable subscription has acknowledged. A topic without durable subscriptions keeps its
+    /// entries, as the broker keeps its current ledger, so a later Earliest subscription still sees them.
+    mutating func trimLog(topic name: TopicName) {
+        guard var topic = topics[name], topic.isPersistent else { return }
+        let durable = topic.subscriptions.values.filter(\.isDurable)
+        guard let low = durable.map(\.cursor.markDeletePosition).min() else { return }
+        guard low + 1 > topic.log.firstEntryId else { return }
+        topic.log.trim(before: low + 1)
+        topics[name] = topic
+    }
+}

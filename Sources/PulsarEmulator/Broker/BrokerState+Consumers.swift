@@ -1,0 +1,201 @@
+import PulsarWire
+
+extension BrokerState {
+    mutating func handleSubscribe(_ request: CommandSubscribe, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: request.consumerId)
+        guard let name = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        if let existing = consumers[key] {
+            if existing.topic == name, existing.subscription == request.subscription {
+                outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+            } else {
+                replyError(request.requestId, .consumerBusy, "Consumer id \(request.consumerId) is already in use on this connection",
+                           to: id, into: &outputs)
+            }
+            return
+        }
+        guard !request.subscription.isEmpty else {
+            replyError(request.requestId, .notAllowedError, "Empty subscription name", to: id, into: &outputs)
+            return
+        }
+        let topicName: TopicName
+        switch resolveTopic(name, create: request.forceTopicCreation) {
+        case .success(let resolved): topicName = resolved
+        case .failure(let failure):
+            replyError(request.requestId, failure.error, failure.message, to: id, into: &outputs)
+            return
+        }
+        var topic = topics[topicName]!
+        var subscription = topic.subscriptions[request.subscription]
+            ?? makeSubscription(request, topic: topic)
+        if !subscription.consumers.isEmpty {
+            if subscription.type != request.subType {
+                replyError(request.requestId, .consumerBusy, "Subscription is of different type", to: id, into: &outputs)
+                return
+            }
+            if subscription.type == .exclusive {
+                replyError(request.requestId, .consumerBusy, "Exclusive consumer is already connected", to: id, into: &outputs)
+                return
+            }
+        } else {
+            subscription.type = request.subType
+            subscription.keySharedMeta = request.keySharedMeta
+        }
+        let consumer = ConsumerState(
+            key: key, topic: topicName, subscription: request.subscription,
+            name: request.hasConsumerName && !request.consumerName.isEmpty ? request.consumerName : makeName(prefix: "consumer"),
+            priorityLevel: request.priorityLevel,
+            hashRanges: (request.keySharedMeta?.hashRanges ?? []).map { $0.start...$0.end }, connectedSince: now)
+        consumers[key] = consumer
+        connections[id]?.consumers.insert(request.consumerId)
+        subscription.consumers.append(key)
+        topic.subscriptions[request.subscription] = subscription
+        topics[topicName] = topic
+        outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+        announceActiveConsumer(topic: topicName, subscription: request.subscription, into: &outputs)
+    }
+
+    /// A new subscription positioned per the request: durable ones by initial position, readers at their start id.
+    private func makeSubscription(_ request: CommandSubscribe, topic: Topic) -> Subscription {
+        let log = topic.log
+        let start: Int64
+        if request.durable {
+            start = request.initialPosition == .earliest ? log.firstEntryId : log.nextEntryId
+        } else if let id = request.startMessageId {
+            start = readerStart(id, log: log)
+        } else {
+            start = log.nextEntryId
+        }
+        var subscription = Subscription(name: request.subscription, type: request.subType, isDurable: request.durable, start: start)
+        subscription.properties = request.subscriptionProperties
+        return subscription
+    }
+
+    /// The first entry a non-durable cursor reads for a start id. The broker wraps every start id as a batch id, so
+    /// the cursor's mark-delete position is the entry before it and the entry itself is read first (the client drops
+    /// what it does not want: batch members before a batch index, the start message when not inclusive).
+    /// Earliest (-1, -1) reads from the first stored entry; latest, or anything past the last entry, reads new
+    /// entries only.
+    func readerStart(_ id: MessageIdData, log: TopicLog) -> Int64 {
+        // Ids compare as signed (ledger, entry): earliest is (-1, -1), latest (Int64.max, Int64.max).
+        let ledger = Int64(bitPattern: id.ledgerId), entry = Int64(bitPattern: id.entryId)
+        let ours = Int64(bitPattern: log.ledgerId)
+        if ledger < ours || (ledger == ours && entry < 0) { return log.firstEntryId }
+        if ledger > ours || entry > log.lastEntryId { return log.nextEntryId }
+        return max(log.firstEntryId, entry)
+    }
+
+    mutating func handleFlow(_ flow: CommandFlow, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: flow.consumerId)
+        guard var consumer = consumers[key] else { return }
+        consumer.permits += Int(flow.messagePermits)
+        consumers[key] = consumer
+        dispatch(topic: consumer.topic, subscription: consumer.subscription, now: now, into: &outputs)
+    }
+
+    mutating func handleCloseConsumer(_ request: CommandCloseConsumer, from id: ConnectionID, now: Int64,
+                                      into outputs: inout BrokerOutputs) {
+        removeConsumer(ConsumerKey(connection: id, consumerId: request.consumerId), now: now, into: &outputs)
+        outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+    }
+
+    /// Detaches a consumer; its unacknowledged entries go back to the subscription for redelivery.
+    mutating func removeConsumer(_ key: ConsumerKey, now: Int64, into outputs: inout BrokerOutputs) {
+        guard let consumer = consumers.removeValue(forKey: key) else { return }
+        connections[key.connection]?.consumers.remove(key.consumerId)
+        guard var topic = topics[consumer.topic], var subscription = topic.subscriptions[consumer.subscription] else { return }
+        subscription.consumers.removeAll { $0 == key }
+        _ = subscription.returnPending(of: key, countAsRedelivery: false)
+        if subscription.consumers.isEmpty, !subscription.isDurable {
+            topic.subscriptions[consumer.subscription] = nil
+        } else {
+            topic.subscriptions[consumer.subscription] = subscription
+        }
+        topics[consumer.topic] = topic
+        announceActiveConsumer(topic: consumer.topic, subscription: consumer.subscription, into: &outputs)
+        dispatch(topic: consumer.topic, subscription: consumer.subscription, now: now, into: &outputs)
+    }
+
+    mutating func handleUnsubscribe(_ request: CommandUnsubscribe, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: request.consumerId)
+        guard let consumer = consumers[key], var topic = topics[consumer.topic],
+              let subscription = topic.subscriptions[consumer.subscription] else {
+            replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
+            return
+        }
+        let others = subscription.consumers.filter { $0 != key }
+        if !others.isEmpty, !request.force {
+            replyError(request.requestId, .metadataError, "Unconnected or shared consumer attempting to unsubscribe",
+                       to: id, into: &outputs)
+            return
+        }
+        for other in others {
+            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: other.consumerId, requestId: 0)), to: other.connection)
+            consumers[other] = nil
+            connections[other.connection]?.consumers.remove(other.consumerId)
+        }
+        consumers[key] = nil
+        connections[id]?.consumers.remove(request.consumerId)
+        topic.subscriptions[consumer.subscription] = nil
+        topics[consumer.topic] = topic
+        trimLog(topic: consumer.topic)
+        outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+    }
+
+    mutating func handleGetLastMessageId(_ request: CommandGetLastMessageId, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: request.consumerId)
+        guard let consumer = consumers[key], let topic = topics[consumer.topic] else {
+            replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
+            return
+        }
+        let log = topic.log
+        let partition = Int32(consumer.topic.partitionIndex ?? -1)
+        var last: MessageIdData
+        if log.lastEntryId < 0 {
+            // Nothing was ever published: the broker answers (-1, -1).
+            last = MessageIdData(ledgerId: UInt64.max, entryId: UInt64.max, partition: partition, batchIndex: -1)
+        } else {
+            last = MessageIdData(ledgerId: log.ledgerId, entryId: UInt64(log.lastEntryId), partition: partition, batchIndex: -1)
+            if let entry = log.entry(log.lastEntryId), entry.isBatch { last.batchIndex = entry.messageCount - 1 }
+        }
+        var response = CommandGetLastMessageIdResponse(lastMessageId: last, requestId: request.requestId)
+        if let subscription = topic.subscriptions[consumer.subscription], subscription.cursor.markDeletePosition >= 0 {
+            response.consumerMarkDeletePosition = MessageIdData(
+                ledgerId: log.ledgerId, entryId: UInt64(subscription.cursor.markDeletePosition), partition: partition)
+        }
+        outputs.send(.getLastMessageIdResponse(response), to: id)
+    }
+
+    mutating func handleConsumerStats(_ request: CommandConsumerStats, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        let key = ConsumerKey(connection: id, consumerId: request.consumerId)
+        guard let consumer = consumers[key], let topic = topics[consumer.topic],
+              let subscription = topic.subscriptions[consumer.subscription] else {
+            outputs.send(.consumerStatsResponse(CommandConsumerStatsResponse(
+                requestId: request.requestId, errorCode: .consumerNotFound, errorMessage: "Consumer \(request.consumerId) not found")), to: id)
+            return
+        }
+        outputs.send(.consumerStatsResponse(CommandConsumerStatsResponse(
+            requestId: request.requestId, msgRateOut: 0, msgThroughputOut: 0, msgRateRedeliver: 0, consumerName: consumer.name,
+            availablePermits: UInt64(max(0, consumer.permits)), unackedMessages: UInt64(max(0, consumer.unackedMessages)),
+            blockedConsumerOnUnackedMsgs: false, address: connections[id]?.remoteAddress ?? "",
+            connectedSince: String(consumer.connectedSince), type: subscription.type.name ?? "\(subscription.type)",
+            msgRateExpired: 0, msgBacklog: UInt64(backlog(of: subscription, in: topic)), messageAckRate: 0)), to: id)
+    }
+
+    /// Messages not yet acknowledged by `subscription` (batches count their unacknowledged members).
+    func backlog(of subscription: Subscription, in topic: Topic) -> Int {
+        let log = topic.log
+        var count = 0
+        var id = max(subscription.cursor.markDeletePosition + 1, log.firstEntryId)
+        while id <= log.lastEntryId {
+            if !subscription.cursor.isAcknowledged(id), let entry = log.entry(id) {
+                if let ackSet = subscription.cursor.unacknowledgedBatchIndexes(id) {
+                    count += ackSet.reduce(0) { $0 + $1.nonzeroBitCount }
+                } else {
+                    count += Int(entry.messageCount)
+                }
+            }
+            id += 1
+        }
+        return count
+    }
+}

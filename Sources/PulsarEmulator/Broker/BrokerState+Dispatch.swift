@@ -1,0 +1,219 @@
+import PulsarWire
+
+extension BrokerState {
+    /// Dispatches every subscription of a topic (after a new entry).
+    mutating func dispatchAll(topic name: TopicName, now: Int64, into outputs: inout BrokerOutputs) {
+        guard let topic = topics[name] else { return }
+        for subscription in topic.subscriptions.keys.sorted() {
+            dispatch(topic: name, subscription: subscription, now: now, into: &outputs)
+        }
+    }
+
+    /// Hands entries to consumers while some have permits: redeliveries first, then new entries in order.
+    ///
+    /// ```
+    ///  candidates: redelivery (ascending) ─┬─▶ skip acknowledged
+    ///              readPosition … last ────┘   hold back delayed (Shared / Key_Shared)
+    ///                                          pick consumer by subscription type ─▶ MESSAGE, permits -= batch size
+    /// ```
+    mutating func dispatch(topic name: TopicName, subscription subscriptionName: String, now: Int64,
+                           into outputs: inout BrokerOutputs) {
+        guard var topic = topics[name], topic.isPersistent, var subscription = topic.subscriptions[subscriptionName],
+              !subscription.consumers.isEmpty else { return }
+        subscription.cursor.skipTo(firstStored: topic.log.firstEntryId)
+        subscription.pruneAcknowledged()
+        let honoursDelay = subscription.type == .shared || subscription.type == .keyShared
+        var blockedHashes = Set<Int32>()
+        var deferred: [Int64] = []
+        var redeliveryIndex = 0
+        let redeliverySnapshot = subscription.redelivery.ids
+        while true {
+            let id: Int64
+            let fromRedelivery: Bool
+            if redeliveryIndex < redeliverySnapshot.count {
+                id = redeliverySnapshot[redeliveryIndex]
+                redeliveryIndex += 1
+                fromRedelivery = true
+            } else if subscription.cursor.readPosition <= topic.log.lastEntryId {
+                id = subscription.cursor.readPosition
+                fromRedelivery = false
+            } else {
+                break
+            }
+            guard let entry = topic.log.entry(id), !subscription.cursor.isAcknowledged(id) else {
+                if fromRedelivery { subscription.redelivery.remove(id) } else { subscription.cursor.readPosition += 1 }
+                continue
+            }
+            if !fromRedelivery, honoursDelay, entry.deliverAt > now {
+                subscription.delayed.insert(id)
+                subscription.cursor.readPosition += 1
+                continue
+            }
+            if subscription.pending[id] != nil {
+                // Already out with a consumer (e.g. queued twice): never dispatch one entry to two consumers.
+                if fromRedelivery { subscription.redelivery.remove(id) } else { subscription.cursor.readPosition += 1 }
+                continue
+            }
+            guard let target = selectConsumer(for: entry, in: subscription, topic: name, blockedHashes: blockedHashes) else {
+                if subscription.type == .keyShared, !allKeySharedConsumersBlocked(subscription) {
+                    // This key's consumer is full: hold the entry (and later ones with its key) for the next round.
+                    blockedHashes.insert(entry.keyHash)
+                    if !fromRedelivery {
+                        deferred.append(id)
+                        subscription.cursor.readPosition += 1
+                    }
+                    if deferred.count >= 1000 { break }  // bounded look-ahead past a full consumer
+                    continue
+                }
+                break
+            }
+            deliver(id, entry: entry, to: target, subscription: &subscription, topic: &topic, into: &outputs)
+            if fromRedelivery { subscription.redelivery.remove(id) } else { subscription.cursor.readPosition += 1 }
+        }
+        for id in deferred { subscription.redelivery.insert(id) }
+        topic.subscriptions[subscriptionName] = subscription
+        topics[name] = topic
+    }
+
+    private mutating func deliver(_ id: Int64, entry: StoredEntry, to target: ConsumerKey, subscription: inout Subscription,
+                                  topic: inout Topic, into outputs: inout BrokerOutputs) {
+        var message = CommandMessage(consumerId: target.consumerId,
+                                     messageId: MessageIdData(ledgerId: topic.log.ledgerId, entryId: UInt64(id)))
+        if let count = subscription.redeliveryCounts[id], count > 0 { message.redeliveryCount = count }
+        if let ackSet = subscription.cursor.unacknowledgedBatchIndexes(id) { message.ackSet = ackSet }
+        topic.log.withBytes(id) { bytes in outputs.send(.message(message), entry: bytes, to: target.connection) }
+        let count = Int(entry.messageCount)
+        subscription.pending[id] = PendingEntry(consumer: target, messageCount: entry.messageCount)
+        subscription.messagesDelivered += count
+        topic.messagesOut += count
+        topic.bytesOut += Int(entry.location.length)
+        consumers[target]?.permits -= count
+        consumers[target]?.unackedMessages += count
+        consumers[target]?.messagesOut += count
+        consumers[target]?.bytesOut += Int(entry.location.length)
+        if let index = subscription.consumers.firstIndex(of: target) {
+            subscription.roundRobin = (index + 1) % subscription.consumers.count
+        }
+    }
+
+    /// The consumer that gets `entry` now, or nil if none can take it.
+    private func selectConsumer(for entry: StoredEntry, in subscription: Subscription, topic: TopicName,
+                                blockedHashes: Set<Int32>) -> ConsumerKey? {
+        switch subscription.type {
+        case .exclusive, .failover:
+            guard let active = activeConsumer(of: subscription, topic: topic), (consumers[active]?.permits ?? 0) > 0 else { return nil }
+            return active
+        case .keyShared:
+            guard !blockedHashes.contains(entry.keyHash),
+                  let owner = keySharedOwner(hash: entry.keyHash, in: subscription),
+                  (consumers[owner]?.permits ?? 0) > 0 else { return nil }
+            return owner
+        default:
+            return sharedConsumer(in: subscription)
+        }
+    }
+
+    /// Shared: the highest-priority level (lowest number) that has consumers with permits, round robin within it.
+    private func sharedConsumer(in subscription: Subscription) -> ConsumerKey? {
+        let ready = subscription.consumers.filter { (consumers[$0]?.permits ?? 0) > 0 }
+        guard let best = ready.compactMap({ consumers[$0]?.priorityLevel }).min() else { return nil }
+        let candidates = subscription.consumers.filter { consumers[$0]?.priorityLevel == best && (consumers[$0]?.permits ?? 0) > 0 }
+        // Rotate from the position after the last consumer served.
+        let count = subscription.consumers.count
+        for offset in 0..<count {
+            let candidate = subscription.consumers[(subscription.roundRobin + offset) % count]
+            if candidates.contains(candidate) { return candidate }
+        }
+        return candidates.first
+    }
+
+    /// Exclusive: the only consumer. Failover: sorted by priority level then name; partitions spread by index.
+    func activeConsumer(of subscription: Subscription, topic: TopicName) -> ConsumerKey? {
+        guard subscription.type == .failover else { return subscription.consumers.first }
+        let sorted = subscription.consumers.sorted { lhs, rhs in
+            let l = consumers[lhs], r = consumers[rhs]
+            return (l?.priorityLevel ?? 0, l?.name ?? "", lhs) < (r?.priorityLevel ?? 0, r?.name ?? "", rhs)
+        }
+        guard !sorted.isEmpty else { return nil }
+        return sorted[(topic.partitionIndex ?? 0) % sorted.count]
+    }
+
+    /// Tells every consumer of a Failover subscription (protocol ≥ 12) whether it is the active one; called whenever
+    /// the consumer set changes, so newcomers learn they are on standby.
+    mutating func announceActiveConsumer(topic name: TopicName, subscription subscriptionName: String,
+                                         into outputs: inout BrokerOutputs) {
+        guard var topic = topics[name], var subscription = topic.subscriptions[subscriptionName],
+              subscription.type == .failover else { return }
+        let active = activeConsumer(of: subscription, topic: name)
+        if let previous = subscription.announcedActive, previous != active, consumers[previous] != nil {
+            // The old active consumer's unacknowledged entries go to the new one.
+            _ = subscription.returnPending(of: previous, countAsRedelivery: false)
+            consumers[previous]?.unackedMessages = 0
+        }
+        subscription.announcedActive = active
+        topic.subscriptions[subscriptionName] = subscription
+        topics[name] = topic
+        for key in subscription.consumers where (connections[key.connection]?.protocolVersion ?? 0) >= 12 {
+            outputs.send(.activeConsumerChange(CommandActiveConsumerChange(consumerId: key.consumerId, isActive: key == active)),
+                         to: key.connection)
+        }
+    }
+
+    /// Key_Shared: who owns a sticky-key hash. STICKY consumers declare ranges; AUTO_SPLIT spreads hashes over the
+    /// consumers sorted by name, stable while the set of consumers is stable.
+    private func keySharedOwner(hash: Int32, in subscription: Subscription) -> ConsumerKey? {
+        if subscription.keySharedMeta?.keySharedMode == .sticky {
+            return subscription.consumers.first { key in consumers[key]?.hashRanges.contains { $0.contains(hash) } ?? false }
+        }
+        let sorted = subscription.consumers.sorted { (consumers[$0]?.name ?? "", $0) < (consumers[$1]?.name ?? "", $1) }
+        guard !sorted.isEmpty else { return nil }
+        return sorted[Int(hash) * sorted.count / 65536]
+    }
+
+    private func allKeySharedConsumersBlocked(_ subscription: Subscription) -> Bool {
+        subscription.consumers.allSatisfy { (consumers[$0]?.permits ?? 0) <= 0 }
+    }
+
+    /// Non-persistent topics: each subscription's chosen consumer gets the message if it has permits, else it is dropped.
+    mutating func deliverNonPersistent(topic name: TopicName, entryId: Int64, bytes: UnsafeRawBufferPointer, messageCount: Int32,
+                                       keyHash: Int32, into outputs: inout BrokerOutputs) {
+        guard var topic = topics[name] else { return }
+        let entry = StoredEntry(location: .init(segment: 0, offset: 0, length: UInt32(bytes.count)), messageCount: messageCount,
+                                isBatch: false, publishTime: 0, deliverAt: 0, keyHash: keyHash)
+        for subscriptionName in topic.subscriptions.keys.sorted() {
+            guard let subscription = topic.subscriptions[subscriptionName] else { continue }
+            guard let target = selectConsumer(for: entry, in: subscription, topic: name, blockedHashes: []) else {
+                topic.messagesDropped += Int(messageCount)
+                continue
+            }
+            // Like the broker, non-persistent messages carry the id (0, 0).
+            let message = CommandMessage(consumerId: target.consumerId, messageId: MessageIdData(ledgerId: 0, entryId: 0))
+            outputs.send(.message(message), entry: bytes, to: target.connection)
+            consumers[target]?.permits -= Int(messageCount)
+            consumers[target]?.messagesOut += Int(messageCount)
+            topic.messagesOut += Int(messageCount)
+        }
+        topic.log.skipEntryId()
+        topics[name] = topic
+    }
+
+    /// Moves delayed entries whose time has come to the front of their subscription's queue.
+    mutating func releaseDueDelayedEntries(now: Int64, into outputs: inout BrokerOutputs) {
+        for name in topics.keys.sorted() {
+            guard var topic = topics[name] else { continue }
+            var touched: [String] = []
+            for (subscriptionName, var subscription) in topic.subscriptions where !subscription.delayed.isEmpty {
+                let due = subscription.delayed.filter { (topic.log.entry($0)?.deliverAt ?? 0) <= now }
+                guard !due.isEmpty else { continue }
+                for id in due {
+                    subscription.delayed.remove(id)
+                    subscription.redelivery.insert(id)
+                }
+                topic.subscriptions[subscriptionName] = subscription
+                touched.append(subscriptionName)
+            }
+            topics[name] = topic
+            for subscriptionName in touched.sorted() { dispatch(topic: name, subscription: subscriptionName, now: now, into: &outputs) }
+        }
+    }
+}

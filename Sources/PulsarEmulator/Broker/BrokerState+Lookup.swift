@@ -1,0 +1,79 @@
+import PulsarWire
+
+extension BrokerState {
+    /// Parses a topic name, answering InvalidTopicName on failure.
+    func parseTopic(_ name: String, requestId: UInt64, from id: ConnectionID, into outputs: inout BrokerOutputs) -> TopicName? {
+        do {
+            return try TopicName(name)
+        } catch {
+            replyError(requestId, .invalidTopicName, error.description, to: id, into: &outputs)
+            return nil
+        }
+    }
+
+    /// The topic, created on first use when allowed. Partitioned parents cannot hold producers or consumers.
+    mutating func resolveTopic(_ name: TopicName, create: Bool) -> Result<TopicName, TopicResolutionError> {
+        if topics[name] != nil { return .success(name) }
+        if partitionedTopics[name] != nil {
+            return .failure(.init(error: .notAllowedError, message: "\(name) is a partitioned topic; use its partitions"))
+        }
+        guard create, configuration.allowAutoTopicCreation || isPartitionOfExistingTopic(name) else {
+            return .failure(.init(error: .topicNotFound, message: "Topic \(name) does not exist"))
+        }
+        createTopic(name)
+        return .success(name)
+    }
+
+    /// Creates an empty topic (no-op if it exists).
+    mutating func createTopic(_ name: TopicName) {
+        guard topics[name] == nil else { return }
+        topics[name] = Topic(name: name, ledgerId: makeLedgerId())
+    }
+
+    private func isPartitionOfExistingTopic(_ name: TopicName) -> Bool {
+        guard let index = name.partitionIndex, let count = partitionedTopics[name.partitionedParent] else { return false }
+        return index < count
+    }
+
+    mutating func handlePartitionedMetadata(_ request: CommandPartitionedTopicMetadata, from id: ConnectionID,
+                                            into outputs: inout BrokerOutputs) {
+        guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        let partitions = partitionedTopics[topic] ?? 0
+        if partitions == 0, topics[topic] == nil, !request.metadataAutoCreationEnabled || !configuration.allowAutoTopicCreation,
+           !isPartitionOfExistingTopic(topic) {
+            outputs.send(.partitionedMetadataResponse(CommandPartitionedTopicMetadataResponse(
+                requestId: request.requestId, response: .failed, error: .topicNotFound,
+                message: "Topic \(topic) does not exist")), to: id)
+            return
+        }
+        outputs.send(.partitionedMetadataResponse(CommandPartitionedTopicMetadataResponse(
+            partitions: UInt32(partitions), requestId: request.requestId, response: .success)), to: id)
+    }
+
+    mutating func handleLookup(_ request: CommandLookupTopic, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        guard parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) != nil else { return }
+        outputs.send(.lookupResponse(CommandLookupTopicResponse(
+            brokerServiceUrl: advertisedServiceURL, response: .connect, requestId: request.requestId,
+            authoritative: true, proxyThroughServiceUrl: false)), to: id)
+    }
+
+    mutating func handleGetTopicsOfNamespace(_ request: CommandGetTopicsOfNamespace, from id: ConnectionID,
+                                             into outputs: inout BrokerOutputs) {
+        let names = topicNames(inNamespace: request.namespace, mode: request.mode)
+        outputs.send(.getTopicsOfNamespaceResponse(CommandGetTopicsOfNamespaceResponse(
+            requestId: request.requestId, topics: names, filtered: false, changed: true)), to: id)
+    }
+
+    /// Full names of the topics in `namespace` (`tenant/ns`), partitions included, sorted.
+    func topicNames(inNamespace namespace: String, mode: TopicListMode) -> [String] {
+        topics.keys.filter { name in
+            name.namespaceName == namespace && (mode == .all || (mode == .persistent) == name.isPersistent)
+        }.sorted().map(\.description)
+    }
+}
+
+/// Why a topic could not be used.
+struct TopicResolutionError: Error {
+    var error: ServerError
+    var message: String
+}

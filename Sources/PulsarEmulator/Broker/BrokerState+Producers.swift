@@ -1,0 +1,188 @@
+import PulsarWire
+
+extension BrokerState {
+    mutating func handleProducer(_ request: CommandProducer, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        let key = ProducerKey(connection: id, producerId: request.producerId)
+        guard let name = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        if let existing = producers[key] {
+            // A client retrying a PRODUCER it already got an answer for gets the same answer.
+            if existing.topic == name, existing.isReady {
+                outputs.send(.producerSuccess(producerSuccess(for: existing, requestId: request.requestId)), to: id)
+            } else {
+                replyError(request.requestId, .producerBusy, "Producer id \(request.producerId) is already in use on this connection",
+                           to: id, into: &outputs)
+            }
+            return
+        }
+        let topicName: TopicName
+        switch resolveTopic(name, create: true) {
+        case .success(let resolved): topicName = resolved
+        case .failure(let failure):
+            replyError(request.requestId, failure.error, failure.message, to: id, into: &outputs)
+            return
+        }
+        var topic = topics[topicName]!
+        let producerName = request.hasProducerName && !request.producerName.isEmpty ? request.producerName : makeName()
+        if topic.producers.contains(where: { producers[$0]?.name == producerName })
+            || topic.waitingProducers.contains(where: { producers[$0]?.name == producerName }) {
+            replyError(request.requestId, .producerBusy,
+                       "Producer with name '\(producerName)' is already connected to topic", to: id, into: &outputs)
+            return
+        }
+        let mode = request.producerAccessMode
+        let exclusiveHolder = topic.producers.first { producers[$0].map { $0.accessMode != .shared } ?? false }
+        var ready = true
+        switch mode {
+        case .shared:
+            if exclusiveHolder != nil {
+                replyError(request.requestId, .producerBusy, "Topic has an existing exclusive producer: \(exclusiveHolder.flatMap { producers[$0]?.name } ?? "")",
+                           to: id, into: &outputs)
+                return
+            }
+        case .exclusive:
+            if !topic.producers.isEmpty {
+                let error: ServerError = request.hasTopicEpoch && request.topicEpoch < topic.topicEpoch ? .producerFenced : .producerBusy
+                replyError(request.requestId, error, "Topic has \(topic.producers.count) connected producers",
+                           to: id, into: &outputs)
+                return
+            }
+            topic.topicEpoch += 1
+        case .exclusiveWithFencing:
+            for other in topic.producers + topic.waitingProducers {
+                outputs.send(.closeProducer(CommandCloseProducer(producerId: other.producerId, requestId: 0)), to: other.connection)
+                detachProducer(other, from: &topic)
+                producers[other] = nil
+                connections[other.connection]?.producers.remove(other.producerId)
+            }
+            topic.topicEpoch += 1
+        case .waitForExclusive:
+            if !topic.producers.isEmpty { ready = false } else { topic.topicEpoch += 1 }
+        default:
+            replyError(request.requestId, .notAllowedError, "Unknown producer access mode \(mode)", to: id, into: &outputs)
+            return
+        }
+        let producer = ProducerState(key: key, topic: topicName, name: producerName, accessMode: mode, isReady: ready,
+                                     requestId: request.requestId, connectedSince: now)
+        producers[key] = producer
+        connections[id]?.producers.insert(request.producerId)
+        if ready { topic.producers.append(key) } else { topic.waitingProducers.append(key) }
+        topics[topicName] = topic
+        outputs.send(.producerSuccess(producerSuccess(for: producer, requestId: request.requestId)), to: id)
+    }
+
+    private func producerSuccess(for producer: ProducerState, requestId: UInt64) -> CommandProducerSuccess {
+        let topic = topics[producer.topic]
+        var success = CommandProducerSuccess(requestId: requestId, producerName: producer.name,
+                                             lastSequenceId: topic?.lastSequenceIds[producer.name] ?? -1)
+        if producer.accessMode != .shared { success.topicEpoch = topic?.topicEpoch ?? 0 }
+        if !producer.isReady { success.producerReady = false }
+        return success
+    }
+
+    mutating func handleSend(_ send: CommandSend, entry: MessageEntry?, from id: ConnectionID, now: Int64,
+                             into outputs: inout BrokerOutputs) {
+        let key = ProducerKey(connection: id, producerId: send.producerId)
+        guard let producer = producers[key] else {
+            // Like the broker: a SEND for a producer that is not (or no longer) attached closes the connection.
+            refuseConnection(id, "Received message, but the producer \(send.producerId) is not ready", into: &outputs)
+            return
+        }
+        guard producer.isReady else {
+            outputs.send(.sendError(CommandSendError(producerId: send.producerId, sequenceId: send.sequenceId,
+                                                     error: .notAllowedError, message: "Producer is not ready")), to: id)
+            return
+        }
+        guard let entry else {
+            refuseConnection(id, "SEND without a message payload", into: &outputs)
+            return
+        }
+        let metadata: MessageMetadata
+        do {
+            metadata = try entry.metadata()
+        } catch {
+            outputs.send(.sendError(CommandSendError(producerId: send.producerId, sequenceId: send.sequenceId,
+                                                     error: .unknownError, message: "Cannot parse message metadata: \(error)")), to: id)
+            return
+        }
+        let messageCount = max(1, metadata.hasNumMessagesInBatch ? metadata.numMessagesInBatch : send.numMessages)
+        let highestSequenceId = send.hasHighestSequenceId && send.highestSequenceId > send.sequenceId
+            ? send.highestSequenceId : send.sequenceId
+        var topic = topics[producer.topic]!
+        let entryId: Int64
+        if topic.isPersistent {
+            entryId = entry.bytes.withUnsafeBytes { bytes in
+                topic.log.append(bytes, messageCount: messageCount, isBatch: metadata.hasNumMessagesInBatch,
+                                 publishTime: metadata.publishTime,
+                                 deliverAt: metadata.hasDeliverAtTime ? metadata.deliverAtTime : 0,
+                                 keyHash: Self.stickyKeyHash(metadata))
+            }
+        } else {
+            entryId = topic.log.nextEntryId
+        }
+        topic.lastSequenceIds[producer.name] = Int64(bitPattern: highestSequenceId)
+        topic.messagesIn += Int(messageCount)
+        topic.bytesIn += entry.bytes.count
+        topics[producer.topic] = topic
+        producers[key]?.messagesIn += Int(messageCount)
+        producers[key]?.bytesIn += entry.bytes.count
+        // Non-persistent topics store nothing: the broker acknowledges them with (0, 0).
+        let receiptId = topic.isPersistent ? MessageIdData(ledgerId: topic.log.ledgerId, entryId: UInt64(entryId))
+            : MessageIdData(ledgerId: 0, entryId: 0)
+        var receipt = CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId, messageId: receiptId)
+        if send.hasHighestSequenceId { receipt.highestSequenceId = send.highestSequenceId }
+        outputs.send(.sendReceipt(receipt), to: id)
+        if topic.isPersistent {
+            dispatchAll(topic: producer.topic, now: now, into: &outputs)
+        } else {
+            entry.bytes.withUnsafeBytes { bytes in
+                deliverNonPersistent(topic: producer.topic, entryId: entryId, bytes: bytes, messageCount: messageCount,
+                                     keyHash: Self.stickyKeyHash(metadata), into: &outputs)
+            }
+        }
+    }
+
+    /// CLOSE_PRODUCER: SUCCESS, also for a producer the broker does not know (like the broker).
+    mutating func handleCloseProducer(_ request: CommandCloseProducer, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        removeProducer(ProducerKey(connection: id, producerId: request.producerId), into: &outputs)
+        outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+    }
+
+    /// Detaches a producer (closed by its client or its connection gone); promotes a waiting exclusive producer.
+    mutating func removeProducer(_ key: ProducerKey, into outputs: inout BrokerOutputs) {
+        guard let producer = producers.removeValue(forKey: key) else { return }
+        connections[key.connection]?.producers.remove(key.producerId)
+        guard var topic = topics[producer.topic] else { return }
+        detachProducer(key, from: &topic)
+        if topic.producers.isEmpty, let next = topic.waitingProducers.first, var waiting = producers[next] {
+            topic.waitingProducers.removeFirst()
+            topic.producers.append(next)
+            topic.topicEpoch += 1
+            waiting.isReady = true
+            producers[next] = waiting
+            outputs.send(.producerSuccess(CommandProducerSuccess(requestId: waiting.requestId, producerName: waiting.name,
+                                                                 lastSequenceId: topic.lastSequenceIds[waiting.name] ?? -1,
+                                                                 topicEpoch: topic.topicEpoch, producerReady: true)),
+                         to: next.connection)
+        }
+        topics[producer.topic] = topic
+    }
+
+    private func detachProducer(_ key: ProducerKey, from topic: inout Topic) {
+        topic.producers.removeAll { $0 == key }
+        topic.waitingProducers.removeAll { $0 == key }
+    }
+
+    /// The Key_Shared sticky-key hash of an entry: Murmur3 of the ordering key, else the partition key,
+    /// else the broker's `NONE_KEY`, modulo the 65,536-slot hash range.
+    static func stickyKeyHash(_ metadata: MessageMetadata) -> Int32 {
+        let key: [UInt8]
+        if metadata.hasOrderingKey {
+            key = metadata.orderingKey
+        } else if metadata.hasPartitionKey {
+            key = Array(metadata.partitionKey.utf8)
+        } else {
+            key = Array("NONE_KEY".utf8)
+        }
+        return Murmur3.pulsarHash(key) % 65536
+    }
+}

@@ -1,0 +1,185 @@
+import PulsarWire
+
+/// The whole in-memory broker as a plain value: events in (frames, connections opening and closing, time passing),
+/// outputs out (frames to send, connections to close). No I/O, no locks, no clock of its own: the driver owns those.
+///
+/// ```
+///  ConnectionDriver ──frame──▶ BrokerCore (Mutex) ──▶ BrokerState.handle(frame, from:, now:, into:) ──▶ BrokerOutputs
+///                                                                                      │ (encoded under the lock)
+///  ByteStream ◀── flush outside the lock ◀── Outbox per connection ◀──────────────────┘
+/// ```
+struct BrokerState {
+    /// The highest protocol version the emulator speaks.
+    static let protocolVersion: Int32 = 21
+    /// Request id the broker uses for connection-level errors (2^64 - 1).
+    static let connectionLevelRequestId = UInt64.max
+
+    let configuration: EmulatorConfiguration
+    /// `pulsar://host:port` answered in LOOKUP.
+    var advertisedServiceURL: String
+    var connections: [ConnectionID: ConnectionState] = [:]
+    var topics: [TopicName: Topic] = [:]
+    /// Partitioned topics and their partition counts.
+    var partitionedTopics: [TopicName: Int] = [:]
+    var producers: [ProducerKey: ProducerState] = [:]
+    var consumers: [ConsumerKey: ConsumerState] = [:]
+    private var nextLedgerId: UInt64 = 1
+    private var nameCounter = 0
+
+    init(configuration: EmulatorConfiguration, advertisedServiceURL: String) {
+        self.configuration = configuration
+        self.advertisedServiceURL = advertisedServiceURL
+    }
+
+    // MARK: Connections
+
+    /// A connection was accepted.
+    mutating func connectionOpened(_ id: ConnectionID, remoteAddress: String, now: Int64) {
+        connections[id] = ConnectionState(id: id, remoteAddress: remoteAddress, connectedSince: now,
+                                          nextKeepAliveCheck: now + keepAliveMilliseconds)
+    }
+
+    /// A connection is gone (peer closed, error, or the broker closed it): release its producers and consumers.
+    mutating func connectionClosed(_ id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        guard let connection = connections.removeValue(forKey: id) else { return }
+        for producerId in connection.producers {
+            removeProducer(ProducerKey(connection: id, producerId: producerId), into: &outputs)
+        }
+        for consumerId in connection.consumers.sorted() {
+            removeConsumer(ConsumerKey(connection: id, consumerId: consumerId), now: now, into: &outputs)
+        }
+    }
+
+    var keepAliveMilliseconds: Int64 {
+        let (seconds, attoseconds) = configuration.keepAliveInterval.components
+        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Time passed: keep-alive pings and timeouts, delayed messages that became due.
+    mutating func tick(now: Int64, into outputs: inout BrokerOutputs) {
+        for id in connections.keys.sorted() where connections[id]!.nextKeepAliveCheck <= now {
+            var connection = connections[id]!
+            connection.nextKeepAliveCheck = now + keepAliveMilliseconds
+            if connection.phase != .connected || connection.awaitingPong {
+                outputs.close(id, .keepAliveTimeout)
+                connection.phase = .closing
+            } else if connection.protocolVersion >= 1 {
+                connection.awaitingPong = true
+                outputs.send(.ping(CommandPing()), to: id)
+            }
+            connections[id] = connection
+        }
+        releaseDueDelayedEntries(now: now, into: &outputs)
+    }
+
+    // MARK: Frames
+
+    /// Handles one frame from `connection`.
+    mutating func handle(_ frame: Frame, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        guard var connection = connections[id], connection.phase != .closing else { return }
+        connection.awaitingPong = false
+        connection.nextKeepAliveCheck = now + keepAliveMilliseconds
+        connections[id] = connection
+        if connection.phase == .awaitingConnect {
+            if case .ping = frame.command {
+                outputs.send(.pong(CommandPong()), to: id)
+                return
+            }
+            guard case .connect(let connect) = frame.command else {
+                refuseConnection(id, "expected CONNECT, got \(frame.command.type)", into: &outputs)
+                return
+            }
+            handleConnect(connect, from: id, into: &outputs)
+            return
+        }
+        switch frame.command {
+        case .ping: outputs.send(.pong(CommandPong()), to: id)
+        case .pong: break
+        case .partitionedMetadata(let request): handlePartitionedMetadata(request, from: id, into: &outputs)
+        case .lookup(let request): handleLookup(request, from: id, into: &outputs)
+        case .producer(let request): handleProducer(request, from: id, now: now, into: &outputs)
+        case .send(let send): handleSend(send, entry: frame.entry, from: id, now: now, into: &outputs)
+        case .closeProducer(let request): handleCloseProducer(request, from: id, into: &outputs)
+        case .subscribe(let request): handleSubscribe(request, from: id, now: now, into: &outputs)
+        case .flow(let flow): handleFlow(flow, from: id, now: now, into: &outputs)
+        case .ack(let ack): handleAck(ack, from: id, now: now, into: &outputs)
+        case .redeliverUnacknowledgedMessages(let request): handleRedeliver(request, from: id, now: now, into: &outputs)
+        case .closeConsumer(let request): handleCloseConsumer(request, from: id, now: now, into: &outputs)
+        case .unsubscribe(let request): handleUnsubscribe(request, from: id, now: now, into: &outputs)
+        case .getLastMessageId(let request): handleGetLastMessageId(request, from: id, into: &outputs)
+        case .consumerStats(let request): handleConsumerStats(request, from: id, into: &outputs)
+        case .seek(let request): handleSeek(request, from: id, now: now, into: &outputs)
+        case .getTopicsOfNamespace(let request): handleGetTopicsOfNamespace(request, from: id, into: &outputs)
+        case .getSchema(let request):
+            outputs.send(.getSchemaResponse(CommandGetSchemaResponse(
+                requestId: request.requestId, errorCode: .topicNotFound, errorMessage: "Topic does not have a schema")), to: id)
+        case .connect:
+            refuseConnection(id, "CONNECT received twice", into: &outputs)
+        default:
+            handleUnsupported(frame.command, from: id, into: &outputs)
+        }
+    }
+
+    /// A checksum mismatch on SEND: the broker answers SEND_ERROR(ChecksumError) and stores nothing.
+    mutating func handleChecksumMismatch(_ frame: Frame, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        guard case .send(let send) = frame.command else {
+            refuseConnection(id, "bad checksum on a \(frame.command.type) frame", into: &outputs)
+            return
+        }
+        outputs.send(.sendError(CommandSendError(producerId: send.producerId, sequenceId: send.sequenceId,
+                                                 error: .checksumError, message: "Checksum failed on the broker")), to: id)
+    }
+
+    /// Malformed input: the connection is closed, nothing stored is touched.
+    mutating func handleMalformedInput(_ error: WireError, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        refuseConnection(id, "malformed frame: \(error.message)", into: &outputs)
+    }
+
+    private mutating func handleConnect(_ connect: CommandConnect, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        var connection = connections[id]!
+        connection.protocolVersion = min(connect.protocolVersion, Self.protocolVersion)
+        connection.clientVersion = connect.clientVersion
+        connection.featureFlags = connect.featureFlags ?? FeatureFlags()
+        connection.phase = .connected
+        connections[id] = connection
+        var connected = CommandConnected(serverVersion: configuration.serverVersion, protocolVersion: connection.protocolVersion,
+                                         maxMessageSize: Int32(clamping: configuration.maxMessageSize))
+        if connection.protocolVersion >= 14 {
+            connected.featureFlags = FeatureFlags(supportsAuthRefresh: true, supportsPartialProducer: true)
+        }
+        outputs.send(.connected(connected), to: id)
+    }
+
+    /// Closes a connection for a protocol violation.
+    mutating func refuseConnection(_ id: ConnectionID, _ message: String, into outputs: inout BrokerOutputs) {
+        connections[id]?.phase = .closing
+        outputs.close(id, .protocolError(message))
+    }
+
+    private mutating func handleUnsupported(_ command: Command, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+        if let requestId = command.requestId {
+            outputs.send(.error(CommandError(requestId: requestId, error: .notAllowedError,
+                                             message: "\(command.type) is not supported by the PulsarKit emulator")), to: id)
+        } else {
+            refuseConnection(id, "unsupported command \(command.type)", into: &outputs)
+        }
+    }
+
+    /// Sends ERROR(requestId) to `connection`.
+    func replyError(_ requestId: UInt64, _ error: ServerError, _ message: String, to id: ConnectionID,
+                    into outputs: inout BrokerOutputs) {
+        outputs.send(.error(CommandError(requestId: requestId, error: error, message: message)), to: id)
+    }
+
+    /// A fresh ledger id for a new topic.
+    mutating func makeLedgerId() -> UInt64 {
+        defer { nextLedgerId += 1 }
+        return nextLedgerId
+    }
+
+    /// A unique generated name such as `standalone-0-3`.
+    mutating func makeName(prefix: String = "standalone-0") -> String {
+        nameCounter += 1
+        return "\(prefix)-\(nameCounter)"
+    }
+}

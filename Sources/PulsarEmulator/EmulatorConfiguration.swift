@@ -1,0 +1,60 @@
+import PulsarWire
+
+/// How an emulator instance behaves. The defaults match a fresh Apache Pulsar standalone where that makes sense,
+/// except that the emulator binds an ephemeral loopback port unless told otherwise.
+public struct EmulatorConfiguration: Sendable {
+    /// Interface to listen on (`127.0.0.1`, `::1`, `0.0.0.0` …).
+    public var host: String = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one (see ``PulsarEmulator/serviceURL``).
+    public var port: Int = 0
+    /// `host[:port]` to advertise in LOOKUP answers; defaults to the bound address. Set it when clients reach the
+    /// emulator through a proxy or a port mapping, so their producer and consumer traffic goes the same way.
+    public var advertisedAddress: String?
+    /// Largest message accepted and advertised in CONNECTED (broker default 5 MiB).
+    public var maxMessageSize: Int = FrameDecoder.defaultMaxMessageSize
+    /// Keep-alive: PING a connection idle this long, close it if a further interval passes in silence (30 s).
+    public var keepAliveInterval: Duration = .seconds(30)
+    /// Create topics on first use (PRODUCER, SUBSCRIBE); when false such requests get TopicNotFound.
+    public var allowAutoTopicCreation = true
+    /// The time source; use ``ManualClock`` to control time in tests.
+    public var clock: any EmulatorClock = SystemClock()
+    /// Version string sent in CONNECTED.
+    public var serverVersion = "Pulsar Server 3.3.0 (PulsarKit emulator)"
+    /// What to log to standard error.
+    public var logLevel: LogLevel = .warning
+
+    /// Log verbosity.
+    public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
+        /// Every frame.
+        case trace
+        /// Connections, producers, consumers.
+        case debug
+        /// Start, stop and notable events.
+        case info
+        /// Refused requests and protocol errors.
+        case warning
+        /// Failures only.
+        case error
+        /// Nothing.
+        case off
+
+        /// Parses `trace`, `debug`, `info`, `warn`/`warning`, `error`, `off`.
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "trace": self = .trace
+            case "debug": self = .debug
+            case "info": self = .info
+            case "warn", "warning": self = .warning
+            case "error": self = .error
+            case "off", "none": self = .off
+            default: return nil
+            }
+        }
+
+        /// Orders by verbosity.
+        public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// The default configuration: ephemeral loopback port, auto-created topics, system clock.
+    public init() {}
+}

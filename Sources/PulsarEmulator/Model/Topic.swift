@@ -1,0 +1,86 @@
+import PulsarWire
+
+/// A topic: its log (persistent topics only), subscriptions and producers.
+struct Topic {
+    /// The full name.
+    let name: TopicName
+    /// Stored entries; empty and unused for non-persistent topics.
+    var log: TopicLog
+    /// Subscriptions by name.
+    var subscriptions: [String: Subscription] = [:]
+    /// Attached producers, in the order they were created.
+    var producers: [ProducerKey] = []
+    /// Producers waiting for exclusive access (WaitForExclusive), in arrival order.
+    var waitingProducers: [ProducerKey] = []
+    /// Bumped whenever an exclusive producer takes over; fences older exclusive producers.
+    var topicEpoch: UInt64 = 0
+    /// Highest sequence id stored per producer name (deduplication and PRODUCER_SUCCESS.last_sequence_id).
+    var lastSequenceIds: [String: Int64] = [:]
+    /// Messages and bytes published, for statistics.
+    var messagesIn = 0
+    /// Bytes published.
+    var bytesIn = 0
+    /// Messages dispatched to consumers.
+    var messagesOut = 0
+    /// Bytes dispatched to consumers.
+    var bytesOut = 0
+    /// Non-persistent messages dropped because no consumer could take them.
+    var messagesDropped = 0
+
+    /// Creates an empty topic whose entries use `ledgerId`.
+    init(name: TopicName, ledgerId: UInt64) {
+        self.name = name
+        self.log = TopicLog(ledgerId: ledgerId)
+    }
+
+    /// Whether entries are stored.
+    var isPersistent: Bool { name.isPersistent }
+}
+
+/// A producer attached to a topic.
+struct ProducerState {
+    /// Connection and client-chosen id.
+    let key: ProducerKey
+    /// The topic it publishes to.
+    let topic: TopicName
+    /// Its (unique per topic) name.
+    let name: String
+    /// Access mode requested.
+    let accessMode: ProducerAccessMode
+    /// False while queued for exclusive access.
+    var isReady: Bool
+    /// The request id of its PRODUCER command, to answer again once ready.
+    let requestId: UInt64
+    /// When it was created, milliseconds since the epoch.
+    let connectedSince: Int64
+    /// Messages published.
+    var messagesIn = 0
+    /// Bytes published.
+    var bytesIn = 0
+}
+
+/// A consumer attached to a subscription.
+struct ConsumerState {
+    /// Connection and client-chosen id.
+    let key: ConsumerKey
+    /// The topic.
+    let topic: TopicName
+    /// The subscription's name.
+    let subscription: String
+    /// The consumer's name (given or generated).
+    let name: String
+    /// Shared: lower number = higher priority. Failover: orders the choice of the active consumer.
+    let priorityLevel: Int32
+    /// Key_Shared hash ranges (STICKY) given by the consumer, inclusive.
+    let hashRanges: [ClosedRange<Int32>]
+    /// Messages the broker may still push (FLOW adds, every dispatched message removes; may go below zero for a batch).
+    var permits = 0
+    /// Messages dispatched and not yet acknowledged.
+    var unackedMessages = 0
+    /// Messages dispatched.
+    var messagesOut = 0
+    /// Bytes dispatched.
+    var bytesOut = 0
+    /// When it subscribed, milliseconds since the epoch.
+    let connectedSince: Int64
+}

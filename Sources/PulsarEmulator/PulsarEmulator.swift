@@ -1,0 +1,139 @@
+import PulsarNet
+import PulsarWire
+import Synchronization
+
+/// An in-memory Apache Pulsar broker speaking the binary protocol over TCP (and over in-memory streams), for tests.
+///
+/// ```swift
+/// try await withPulsarEmulator { emulator in
+///     // point any Pulsar client at emulator.serviceURL
+/// }
+/// ```
+/// Fidelity: the emulator behaves like a single Apache Pulsar 3.x standalone broker for the features listed in
+/// `docs/compatibility.md`, and differs where that document says so (timing, ledger rollover, what is not
+/// implemented). Everything lives in memory and is gone after ``shutdown()``.
+public final class PulsarEmulator: Sendable {
+    /// `pulsar://host:port` clients connect to.
+    public let serviceURL: String
+    /// The bound TCP port (the real one when the configuration asked for port 0).
+    public let port: Int
+    /// The configuration the emulator runs with.
+    public let configuration: EmulatorConfiguration
+
+    let core: BrokerCore
+    private let listener: TCPListener
+    private let incoming: AsyncStream<any ByteStream>.Continuation
+    private let serverTask: Task<Void, Never>
+    private let isShutDown = Atomic(false)
+
+    /// Starts an emulator: binds its port and begins accepting connections before returning.
+    ///
+    /// - Throws: `NetError` if the address cannot be bound.
+    public static func start(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) async throws -> PulsarEmulator {
+        try PulsarEmulator(configuration: configuration)
+    }
+
+    private init(configuration: EmulatorConfiguration) throws {
+        let listener = try TCPListener.bind(host: configuration.host, port: configuration.port)
+        let port = listener.localAddress.port
+        let advertised = Self.advertisedAddress(configuration, port: port)
+        let serviceURL = "pulsar://\(advertised)"
+        let logger = EmulatorLogger(level: configuration.logLevel)
+        let core = BrokerCore(configuration: configuration, advertisedServiceURL: serviceURL, logger: logger)
+        let (stream, continuation) = AsyncStream.makeStream(of: (any ByteStream).self)
+        self.serviceURL = serviceURL
+        self.port = port
+        self.configuration = configuration
+        self.core = core
+        self.listener = listener
+        self.incoming = continuation
+        let tick = Self.tickInterval(configuration)
+        serverTask = Task.detached {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    while let connection = try? await listener.accept() { continuation.yield(connection) }
+                }
+                group.addTask {
+                    while (try? await Task.sleep(for: tick)) != nil { core.tick() }
+                }
+                for await connection in stream {
+                    group.addTask { await ConnectionDriver(stream: connection, core: core).run() }
+                }
+                group.cancelAll()
+            }
+        }
+        logger.info("listening on \(listener.localAddress), advertising \(serviceURL)")
+    }
+
+    private static func advertisedAddress(_ configuration: EmulatorConfiguration, port: Int) -> String {
+        if let advertised = configuration.advertisedAddress, !advertised.isEmpty {
+            return hasPort(advertised) ? advertised : "\(bracketed(advertised)):\(port)"
+        }
+        let host = ["0.0.0.0", ""].contains(configuration.host) ? "127.0.0.1"
+            : configuration.host == "::" ? "::1" : configuration.host
+        return "\(bracketed(host)):\(port)"
+    }
+
+    /// `host:port` or `[v6]:port`, as opposed to a bare host or a bare IPv6 address.
+    private static func hasPort(_ address: String) -> Bool {
+        if address.hasPrefix("[") { return address.contains("]:") }
+        let parts = address.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[1].isEmpty && parts[1].allSatisfy(\.isASCIIDigit)
+    }
+
+    private static func bracketed(_ host: String) -> String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    }
+
+    private static func tickInterval(_ configuration: EmulatorConfiguration) -> Duration {
+        min(.milliseconds(50), configuration.keepAliveInterval)
+    }
+
+    /// Serves a new client over an in-memory stream (no port at all) and returns the client's end.
+    public func connectInMemory() -> any ByteStream {
+        let (client, server) = InMemoryDuplex.makePair()
+        incoming.yield(server)
+        return client
+    }
+
+    /// Stops accepting, closes every connection and waits until all connection tasks have ended. Idempotent.
+    public func shutdown() async {
+        if !isShutDown.exchange(true, ordering: .acquiringAndReleasing) {
+            core.shutDown()
+            listener.close()
+            incoming.finish()
+        }
+        await serverTask.value
+    }
+
+    /// Moves a ``ManualClock`` forward and runs the timers that became due (keep-alive, delayed delivery).
+    /// Does nothing to the time of a ``SystemClock``, but still runs the timers.
+    public func advanceTime(by duration: Duration) {
+        if let manual = configuration.clock as? ManualClock {
+            let (seconds, attoseconds) = duration.components
+            manual.advance(milliseconds: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        }
+        core.tick()
+    }
+
+    /// Closes every client connection, as a broker restart would; clients reconnect and the state stays.
+    public func disconnectAllClients() {
+        core.closeAllStreams()
+    }
+}
+
+/// Starts an emulator, runs `body` with it, and always shuts it down, also when `body` throws.
+public func withPulsarEmulator<T>(
+    _ configuration: EmulatorConfiguration = EmulatorConfiguration(),
+    _ body: (PulsarEmulator) async throws -> T
+) async throws -> T {
+    let emulator = try await PulsarEmulator.start(configuration)
+    do {
+        let result = try await body(emulator)
+        await emulator.shutdown()
+        return result
+    } catch {
+        await emulator.shutdown()
+        throw error
+    }
+}

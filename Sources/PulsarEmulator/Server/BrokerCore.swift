@@ -1,0 +1,136 @@
+import PulsarNet
+import PulsarWire
+import Synchronization
+
+/// The broker state behind one lock (one coarse lock, as in Google's pstest: right for a test double), plus the
+/// outboxes of live connections. Every event takes the lock once, computes outputs, queues them, and returns the
+/// outboxes to flush once the lock is released.
+final class BrokerCore: Sendable {
+    /// What a connection driver hands in: decoded frames, or the ways decoding can fail.
+    enum Event {
+        /// A well-formed frame.
+        case frame(Frame)
+        /// A frame whose checksum did not match.
+        case checksumMismatch(Frame)
+        /// Input that cannot be decoded; the connection will be closed.
+        case malformed(WireError)
+    }
+
+    private struct Core {
+        var broker: BrokerState
+        var outboxes: [ConnectionID: Outbox] = [:]
+        var nextConnection: UInt64 = 1
+        var isShuttingDown = false
+
+        mutating func apply(_ outputs: BrokerOutputs) -> [Outbox] {
+            var touched: [Outbox] = []
+            for connection in outputs.touched {
+                guard let outbox = outboxes[connection] else { continue }
+                if let bytes = outputs.bytes[connection] { outbox.append(bytes) }
+                if outputs.closes[connection] != nil { outbox.closeWhenFlushed() }
+                touched.append(outbox)
+            }
+            return touched
+        }
+    }
+
+    let configuration: EmulatorConfiguration
+    let logger: EmulatorLogger
+    private let core: Mutex<Core>
+
+    init(configuration: EmulatorConfiguration, advertisedServiceURL: String, logger: EmulatorLogger) {
+        self.configuration = configuration
+        self.logger = logger
+        core = Mutex(Core(broker: BrokerState(configuration: configuration, advertisedServiceURL: advertisedServiceURL)))
+    }
+
+    var now: Int64 { configuration.clock.now() }
+
+    /// Registers a new connection and returns its id, or nil once the emulator is shutting down.
+    func open(_ stream: any ByteStream) -> ConnectionID? {
+        let now = now
+        return core.withLock { core in
+            guard !core.isShuttingDown else { return nil }
+            let id = ConnectionID(core.nextConnection)
+            core.nextConnection += 1
+            core.outboxes[id] = Outbox(stream: stream)
+            core.broker.connectionOpened(id, remoteAddress: stream.remoteDescription, now: now)
+            return id
+        }
+    }
+
+    /// Handles the events decoded from one read, under one lock acquisition, then flushes.
+    /// Returns false once the connection is being closed by the broker.
+    func handle(_ events: [Event], from id: ConnectionID) -> Bool {
+        let now = now
+        let (touched, open) = core.withLock { core -> ([Outbox], Bool) in
+            var outputs = BrokerOutputs()
+            for event in events {
+                switch event {
+                case .frame(let frame): core.broker.handle(frame, from: id, now: now, into: &outputs)
+                case .checksumMismatch(let frame): core.broker.handleChecksumMismatch(frame, from: id, into: &outputs)
+                case .malformed(let error): core.broker.handleMalformedInput(error, from: id, into: &outputs)
+                }
+            }
+            let open = outputs.closes[id] == nil && core.broker.connections[id]?.phase != .closing
+            return (core.apply(outputs), open)
+        }
+        for outbox in touched { outbox.flush() }
+        return open
+    }
+
+    /// The connection is gone: release everything it held, and tell others what that changes.
+    func closed(_ id: ConnectionID) {
+        let now = now
+        let touched = core.withLock { core -> [Outbox] in
+            var outputs = BrokerOutputs()
+            core.broker.connectionClosed(id, now: now, into: &outputs)
+            core.outboxes[id] = nil
+            return core.apply(outputs)
+        }
+        for outbox in touched { outbox.flush() }
+    }
+
+    /// Runs timers: keep-alive and delayed delivery.
+    func tick() {
+        let now = now
+        let touched = core.withLock { core -> [Outbox] in
+            var outputs = BrokerOutputs()
+            core.broker.tick(now: now, into: &outputs)
+            return core.apply(outputs)
+        }
+        for outbox in touched { outbox.flush() }
+    }
+
+    /// Runs `body` on the broker state with the lock held, applying any outputs it produces.
+    func withState<R>(_ body: (inout BrokerState, Int64, inout BrokerOutputs) throws -> R) rethrows -> R {
+        let now = now
+        let (result, touched) = try core.withLock { core -> (R, [Outbox]) in
+            var outputs = BrokerOutputs()
+            let result = try body(&core.broker, now, &outputs)
+            return (result, core.apply(outputs))
+        }
+        for outbox in touched { outbox.flush() }
+        return result
+    }
+
+    /// Reads the broker state.
+    func read<R>(_ body: (BrokerState) throws -> R) rethrows -> R {
+        try core.withLock { try body($0.broker) }
+    }
+
+    /// Closes every connection's stream (a test's "cut every client"); clients may reconnect.
+    func closeAllStreams() {
+        let streams = core.withLock { $0.outboxes.values.map(\.stream) }
+        for stream in streams { stream.close() }
+    }
+
+    /// Refuses new connections from now on and closes every open one.
+    func shutDown() {
+        let streams = core.withLock { core in
+            core.isShuttingDown = true
+            return core.outboxes.values.map(\.stream)
+        }
+        for stream in streams { stream.close() }
+    }
+}
