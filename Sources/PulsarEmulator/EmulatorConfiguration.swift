@@ -20,6 +20,8 @@ public struct EmulatorConfiguration: Sendable {
     public var clock: any EmulatorClock = SystemClock()
     /// Version string sent in CONNECTED.
     public var serverVersion = "Pulsar Server 3.3.0 (PulsarKit emulator)"
+    /// How long acknowledged messages are kept (the broker's retention policy).
+    public var retention: RetentionPolicy = .untilAcknowledged
     /// What to log to standard error.
     public var logLevel: LogLevel = .warning
 
@@ -53,6 +55,21 @@ public struct EmulatorConfiguration: Sendable {
 
         /// Orders by verbosity.
         public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// How long the emulator keeps messages every durable subscription has acknowledged.
+    ///
+    /// Apache Pulsar deletes only whole ledgers and never the current one, so in practice a small test topic keeps
+    /// acknowledged messages for a while even with retention 0; the emulator is exact instead: with
+    /// ``untilAcknowledged`` they are gone at once. Choose ``forever`` or ``limits(entries:age:)`` for seek-back and
+    /// readers over acknowledged messages. Topics without durable subscriptions keep everything either way.
+    public enum RetentionPolicy: Sendable, Equatable {
+        /// Drop entries as soon as every durable subscription has acknowledged them (broker retention 0).
+        case untilAcknowledged
+        /// Never drop entries (`retentionTimeInMinutes=-1`, `retentionSizeInMB=-1`).
+        case forever
+        /// Keep acknowledged entries while they are among the newest `entries` and younger than `age` (nil: no limit).
+        case limits(entries: Int?, age: Duration?)
     }
 
     /// The default configuration: ephemeral loopback port, auto-created topics, system clock.

@@ -42,7 +42,7 @@ extension BrokerState {
         if ack.hasRequestId {
             outputs.send(.ackResponse(CommandAckResponse(consumerId: ack.consumerId, requestId: ack.requestId)), to: id)
         }
-        trimLog(topic: consumer.topic)
+        trimLog(topic: consumer.topic, now: now)
     }
 
     mutating func handleRedeliver(_ request: CommandRedeliverUnacknowledgedMessages, from id: ConnectionID, now: Int64,
@@ -104,14 +104,33 @@ extension BrokerState {
         outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
     }
 
-    /// Drops entries every durable subscription has acknowledged. A topic without durable subscriptions keeps its
-    /// entries, as the broker keeps its current ledger, so a later Earliest subscription still sees them.
-    mutating func trimLog(topic name: TopicName) {
+    /// Drops entries every durable subscription has acknowledged, as far as the retention policy allows. A topic
+    /// without durable subscriptions keeps its entries, as the broker keeps its current ledger, so a later Earliest
+    /// subscription still sees them.
+    mutating func trimLog(topic name: TopicName, now: Int64? = nil) {
         guard var topic = topics[name], topic.isPersistent else { return }
         let durable = topic.subscriptions.values.filter(\.isDurable)
         guard let low = durable.map(\.cursor.markDeletePosition).min() else { return }
-        guard low + 1 > topic.log.firstEntryId else { return }
-        topic.log.trim(before: low + 1)
+        var boundary = low + 1
+        switch configuration.retention {
+        case .untilAcknowledged:
+            break
+        case .forever:
+            return
+        case .limits(let entries, let age):
+            var keepFrom = boundary
+            if let entries { keepFrom = min(keepFrom, max(topic.log.firstEntryId, topic.log.nextEntryId - Int64(entries))) }
+            if let age, let now {
+                let (seconds, attoseconds) = age.components
+                let cutoff = now - (seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+                keepFrom = min(keepFrom, topic.log.firstEntry(publishedAtOrAfter: UInt64(max(0, cutoff))))
+            } else if age != nil {
+                keepFrom = topic.log.firstEntryId
+            }
+            boundary = keepFrom
+        }
+        guard boundary > topic.log.firstEntryId else { return }
+        topic.log.trim(before: boundary)
         topics[name] = topic
     }
 }
