@@ -21,7 +21,7 @@ let package = Package(
         // The in-memory broker.
         .target(name: "PulsarEmulator", dependencies: ["PulsarWire", "PulsarNet"], swiftSettings: strict),
         .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarEmulator"], swiftSettings: strict),
-        .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire"], swiftSettings: strict),
+        .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarEmulator"], swiftSettings: strict),
         .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire"], swiftSettings: strict),
         .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarEmulator", "PulsarWire", "PulsarNet"], swiftSettings: strict),

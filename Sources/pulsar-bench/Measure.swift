@@ -49,3 +49,9 @@ func format(_ value: Double, _ digits: Int = 1) -> String {
     }
     return text
 }
+
+/// Prints a line straight to standard output (unbuffered, so progress shows when piped).
+func say(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { bytes in _ = write(1, bytes.baseAddress, bytes.count) }
+}

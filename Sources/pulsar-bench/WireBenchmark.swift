@@ -9,21 +9,21 @@ enum WireBenchmark {
             profileDecode(seconds: seconds, withMetadata: arguments.contains("--metadata"))
             return
         }
-        print("pulsar-bench wire — release build required for meaningful figures; best of 5 rounds")
+        say("pulsar-bench wire — release build required for meaningful figures; best of 5 rounds")
         let widths = [44, 12, 12, 14]
-        print(row(["case", "ns/op", "ops/s", "MB/s"], widths: widths))
+        say(row(["case", "ns/op", "ops/s", "MB/s"], widths: widths))
         for size in [100, 10 * 1024] {
             for (name, nanos, bytes) in cases(payloadSize: size) {
                 let perSecond = 1e9 / nanos
-                print(row([name, format(nanos), format(perSecond / 1e6, 2) + " M", format(perSecond * Double(bytes) / 1e6, 0)],
+                say(row([name, format(nanos), format(perSecond / 1e6, 2) + " M", format(perSecond * Double(bytes) / 1e6, 0)],
                           widths: widths))
             }
         }
         let data = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let crcTime = measure(iterations: 200) { blackHole(CRC32C.checksum(data)) }
         let gigabytesPerSecond = Double(data.count) / crcTime.nanoseconds
-        print(row(["CRC32C, 1 MiB buffer", format(crcTime.nanoseconds, 0), "", format(gigabytesPerSecond * 1000, 0)], widths: widths))
-        print("CRC32C: \(format(gigabytesPerSecond, 2)) GB/s (target ≥ 1.5 GB/s)")
+        say(row(["CRC32C, 1 MiB buffer", format(crcTime.nanoseconds, 0), "", format(gigabytesPerSecond * 1000, 0)], widths: widths))
+        say("CRC32C: \(format(gigabytesPerSecond, 2)) GB/s (target ≥ 1.5 GB/s)")
     }
 
     static func profileDecode(seconds: Int, withMetadata: Bool) {
@@ -45,7 +45,7 @@ enum WireBenchmark {
                 frames += 1
             }
         }
-        print("decoded \(frames) frames")
+        say("decoded \(frames) frames")
     }
 
     /// (name, ns per operation, bytes per operation) for one payload size.

@@ -4,8 +4,8 @@ extension BrokerState {
     mutating func handleAck(_ ack: CommandAck, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         let key = ConsumerKey(connection: id, consumerId: ack.consumerId)
         // Like the broker: an ACK for a consumer it does not know is dropped without an answer.
-        guard let consumer = consumers[key], var topic = topics[consumer.topic],
-              var subscription = topic.subscriptions[consumer.subscription] else { return }
+        guard let consumer = consumers[key], let topic = topics[consumer.topic],
+              let subscription = topic.subscriptions[consumer.subscription] else { return }
         let ledger = topic.log.ledgerId
         if ack.ackType == .cumulative {
             if subscription.type == .shared || subscription.type == .keyShared {
@@ -37,8 +37,6 @@ extension BrokerState {
                 subscription.forgetAcknowledged(entryId)
             }
         }
-        topic.subscriptions[consumer.subscription] = subscription
-        topics[consumer.topic] = topic
         if ack.hasRequestId {
             outputs.send(.ackResponse(CommandAckResponse(consumerId: ack.consumerId, requestId: ack.requestId)), to: id)
         }
@@ -48,8 +46,8 @@ extension BrokerState {
     mutating func handleRedeliver(_ request: CommandRedeliverUnacknowledgedMessages, from id: ConnectionID, now: Int64,
                                   into outputs: inout BrokerOutputs) {
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
-        guard let consumer = consumers[key], var topic = topics[consumer.topic],
-              var subscription = topic.subscriptions[consumer.subscription] else { return }
+        guard let consumer = consumers[key], let topic = topics[consumer.topic],
+              let subscription = topic.subscriptions[consumer.subscription] else { return }
         // The broker tracks redelivery counts on Shared and Key_Shared subscriptions only; Exclusive and Failover
         // redeliver with a count of 0, whatever happened before.
         let multiConsumer = subscription.type == .shared || subscription.type == .keyShared
@@ -63,15 +61,13 @@ extension BrokerState {
             returned = subscription.returnPending(of: key, countAsRedelivery: multiConsumer)
         }
         consumers[key]?.unackedMessages -= returned
-        topic.subscriptions[consumer.subscription] = subscription
-        topics[consumer.topic] = topic
         dispatch(topic: consumer.topic, subscription: consumer.subscription, now: now, into: &outputs)
     }
 
     mutating func handleSeek(_ request: CommandSeek, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
-        guard let consumer = consumers[key], var topic = topics[consumer.topic],
-              var subscription = topic.subscriptions[consumer.subscription] else {
+        guard let consumer = consumers[key], let topic = topics[consumer.topic],
+              let subscription = topic.subscriptions[consumer.subscription] else {
             replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
             return
         }
@@ -98,8 +94,6 @@ extension BrokerState {
         subscription.redelivery.removeAll()
         subscription.delayed.removeAll()
         subscription.redeliveryCounts.removeAll()
-        topic.subscriptions[consumer.subscription] = subscription
-        topics[consumer.topic] = topic
         for other in attached { removeConsumer(other, now: now, into: &outputs) }
         outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
     }
@@ -108,7 +102,7 @@ extension BrokerState {
     /// without durable subscriptions keeps its entries, as the broker keeps its current ledger, so a later Earliest
     /// subscription still sees them.
     mutating func trimLog(topic name: TopicName, now: Int64? = nil) {
-        guard var topic = topics[name], topic.isPersistent else { return }
+        guard let topic = topics[name], topic.isPersistent else { return }
         let durable = topic.subscriptions.values.filter(\.isDurable)
         guard let low = durable.map(\.cursor.markDeletePosition).min() else { return }
         var boundary = low + 1
@@ -131,6 +125,5 @@ extension BrokerState {
         }
         guard boundary > topic.log.firstEntryId else { return }
         topic.log.trim(before: boundary)
-        topics[name] = topic
     }
 }

@@ -24,8 +24,8 @@ extension BrokerState {
             replyError(request.requestId, failure.error, failure.message, to: id, into: &outputs)
             return
         }
-        var topic = topics[topicName]!
-        var subscription = topic.subscriptions[request.subscription]
+        let topic = topics[topicName]!
+        let subscription = topic.subscriptions[request.subscription]
             ?? makeSubscription(request, topic: topic)
         if !subscription.consumers.isEmpty {
             if subscription.type != request.subType {
@@ -49,7 +49,6 @@ extension BrokerState {
         connections[id]?.consumers.insert(request.consumerId)
         subscription.consumers.append(key)
         topic.subscriptions[request.subscription] = subscription
-        topics[topicName] = topic
         outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
         announceActiveConsumer(topic: topicName, subscription: request.subscription, into: &outputs)
     }
@@ -65,7 +64,7 @@ extension BrokerState {
         } else {
             start = log.nextEntryId
         }
-        var subscription = Subscription(name: request.subscription, type: request.subType, isDurable: request.durable, start: start)
+        let subscription = Subscription(name: request.subscription, type: request.subType, isDurable: request.durable, start: start)
         subscription.properties = request.subscriptionProperties
         return subscription
     }
@@ -102,22 +101,19 @@ extension BrokerState {
     mutating func removeConsumer(_ key: ConsumerKey, now: Int64, into outputs: inout BrokerOutputs) {
         guard let consumer = consumers.removeValue(forKey: key) else { return }
         connections[key.connection]?.consumers.remove(key.consumerId)
-        guard var topic = topics[consumer.topic], var subscription = topic.subscriptions[consumer.subscription] else { return }
+        guard let topic = topics[consumer.topic], let subscription = topic.subscriptions[consumer.subscription] else { return }
         subscription.consumers.removeAll { $0 == key }
         _ = subscription.returnPending(of: key, countAsRedelivery: false)
         if subscription.consumers.isEmpty, !subscription.isDurable {
             topic.subscriptions[consumer.subscription] = nil
-        } else {
-            topic.subscriptions[consumer.subscription] = subscription
         }
-        topics[consumer.topic] = topic
         announceActiveConsumer(topic: consumer.topic, subscription: consumer.subscription, into: &outputs)
         dispatch(topic: consumer.topic, subscription: consumer.subscription, now: now, into: &outputs)
     }
 
     mutating func handleUnsubscribe(_ request: CommandUnsubscribe, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
-        guard let consumer = consumers[key], var topic = topics[consumer.topic],
+        guard let consumer = consumers[key], let topic = topics[consumer.topic],
               let subscription = topic.subscriptions[consumer.subscription] else {
             replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
             return
@@ -136,7 +132,6 @@ extension BrokerState {
         consumers[key] = nil
         connections[id]?.consumers.remove(request.consumerId)
         topic.subscriptions[consumer.subscription] = nil
-        topics[consumer.topic] = topic
         trimLog(topic: consumer.topic)
         outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
     }

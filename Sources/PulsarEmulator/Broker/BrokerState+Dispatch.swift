@@ -18,7 +18,7 @@ extension BrokerState {
     /// ```
     mutating func dispatch(topic name: TopicName, subscription subscriptionName: String, now: Int64,
                            into outputs: inout BrokerOutputs) {
-        guard var topic = topics[name], topic.isPersistent, var subscription = topic.subscriptions[subscriptionName],
+        guard let topic = topics[name], topic.isPersistent, let subscription = topic.subscriptions[subscriptionName],
               !subscription.consumers.isEmpty else { return }
         subscription.cursor.skipTo(firstStored: topic.log.firstEntryId)
         subscription.pruneAcknowledged()
@@ -67,16 +67,14 @@ extension BrokerState {
                 }
                 break
             }
-            deliver(id, entry: entry, to: target, subscription: &subscription, topic: &topic, into: &outputs)
+            deliver(id, entry: entry, to: target, subscription: subscription, topic: topic, into: &outputs)
             if fromRedelivery { subscription.redelivery.remove(id) } else { subscription.cursor.readPosition += 1 }
         }
         for id in deferred { subscription.redelivery.insert(id) }
-        topic.subscriptions[subscriptionName] = subscription
-        topics[name] = topic
     }
 
-    private mutating func deliver(_ id: Int64, entry: StoredEntry, to target: ConsumerKey, subscription: inout Subscription,
-                                  topic: inout Topic, into outputs: inout BrokerOutputs) {
+    private mutating func deliver(_ id: Int64, entry: StoredEntry, to target: ConsumerKey, subscription: Subscription,
+                                  topic: Topic, into outputs: inout BrokerOutputs) {
         var message = CommandMessage(consumerId: target.consumerId,
                                      messageId: MessageIdData(ledgerId: topic.log.ledgerId, entryId: UInt64(id)))
         if let count = subscription.redeliveryCounts[id], count > 0 { message.redeliveryCount = count }
@@ -142,7 +140,7 @@ extension BrokerState {
     /// the consumer set changes, so newcomers learn they are on standby.
     mutating func announceActiveConsumer(topic name: TopicName, subscription subscriptionName: String,
                                          into outputs: inout BrokerOutputs) {
-        guard var topic = topics[name], var subscription = topic.subscriptions[subscriptionName],
+        guard let topic = topics[name], let subscription = topic.subscriptions[subscriptionName],
               subscription.type == .failover else { return }
         let active = activeConsumer(of: subscription, topic: name)
         if let previous = subscription.announcedActive, previous != active, consumers[previous] != nil {
@@ -151,8 +149,6 @@ extension BrokerState {
             consumers[previous]?.unackedMessages = 0
         }
         subscription.announcedActive = active
-        topic.subscriptions[subscriptionName] = subscription
-        topics[name] = topic
         for key in subscription.consumers where (connections[key.connection]?.protocolVersion ?? 0) >= 12 {
             outputs.send(.activeConsumerChange(CommandActiveConsumerChange(consumerId: key.consumerId, isActive: key == active)),
                          to: key.connection)
@@ -177,7 +173,7 @@ extension BrokerState {
     /// Non-persistent topics: each subscription's chosen consumer gets the message if it has permits, else it is dropped.
     mutating func deliverNonPersistent(topic name: TopicName, entryId: Int64, bytes: UnsafeRawBufferPointer, messageCount: Int32,
                                        keyHash: Int32, into outputs: inout BrokerOutputs) {
-        guard var topic = topics[name] else { return }
+        guard let topic = topics[name] else { return }
         let entry = StoredEntry(location: .init(segment: 0, offset: 0, length: UInt32(bytes.count)), messageCount: messageCount,
                                 isBatch: false, publishTime: 0, deliverAt: 0, keyHash: keyHash)
         for subscriptionName in topic.subscriptions.keys.sorted() {
@@ -194,25 +190,22 @@ extension BrokerState {
             topic.messagesOut += Int(messageCount)
         }
         topic.log.skipEntryId()
-        topics[name] = topic
     }
 
     /// Moves delayed entries whose time has come to the front of their subscription's queue.
     mutating func releaseDueDelayedEntries(now: Int64, into outputs: inout BrokerOutputs) {
         for name in topics.keys.sorted() {
-            guard var topic = topics[name] else { continue }
+            guard let topic = topics[name] else { continue }
             var touched: [String] = []
-            for (subscriptionName, var subscription) in topic.subscriptions where !subscription.delayed.isEmpty {
+            for (subscriptionName, subscription) in topic.subscriptions where !subscription.delayed.isEmpty {
                 let due = subscription.delayed.filter { (topic.log.entry($0)?.deliverAt ?? 0) <= now }
                 guard !due.isEmpty else { continue }
                 for id in due {
                     subscription.delayed.remove(id)
                     subscription.redelivery.insert(id)
                 }
-                topic.subscriptions[subscriptionName] = subscription
                 touched.append(subscriptionName)
             }
-            topics[name] = topic
             for subscriptionName in touched.sorted() { dispatch(topic: name, subscription: subscriptionName, now: now, into: &outputs) }
         }
     }

@@ -21,7 +21,7 @@ extension BrokerState {
             replyError(request.requestId, failure.error, failure.message, to: id, into: &outputs)
             return
         }
-        var topic = topics[topicName]!
+        let topic = topics[topicName]!
         let producerName = request.hasProducerName && !request.producerName.isEmpty ? request.producerName : makeName()
         if topic.producers.contains(where: { producers[$0]?.name == producerName })
             || topic.waitingProducers.contains(where: { producers[$0]?.name == producerName }) {
@@ -50,7 +50,7 @@ extension BrokerState {
         case .exclusiveWithFencing:
             for other in topic.producers + topic.waitingProducers {
                 outputs.send(.closeProducer(CommandCloseProducer(producerId: other.producerId, requestId: 0)), to: other.connection)
-                detachProducer(other, from: &topic)
+                detachProducer(other, from: topic)
                 producers[other] = nil
                 connections[other.connection]?.producers.remove(other.producerId)
             }
@@ -66,7 +66,6 @@ extension BrokerState {
         producers[key] = producer
         connections[id]?.producers.insert(request.producerId)
         if ready { topic.producers.append(key) } else { topic.waitingProducers.append(key) }
-        topics[topicName] = topic
         outputs.send(.producerSuccess(producerSuccess(for: producer, requestId: request.requestId)), to: id)
     }
 
@@ -107,7 +106,7 @@ extension BrokerState {
         let messageCount = max(1, metadata.hasNumMessagesInBatch ? metadata.numMessagesInBatch : send.numMessages)
         let highestSequenceId = send.hasHighestSequenceId && send.highestSequenceId > send.sequenceId
             ? send.highestSequenceId : send.sequenceId
-        var topic = topics[producer.topic]!
+        let topic = topics[producer.topic]!
         let entryId: Int64
         if topic.isPersistent {
             entryId = entry.bytes.withUnsafeBytes { bytes in
@@ -122,7 +121,6 @@ extension BrokerState {
         topic.lastSequenceIds[producer.name] = Int64(bitPattern: highestSequenceId)
         topic.messagesIn += Int(messageCount)
         topic.bytesIn += entry.bytes.count
-        topics[producer.topic] = topic
         producers[key]?.messagesIn += Int(messageCount)
         producers[key]?.bytesIn += entry.bytes.count
         // Non-persistent topics store nothing: the broker acknowledges them with (0, 0).
@@ -151,8 +149,8 @@ extension BrokerState {
     mutating func removeProducer(_ key: ProducerKey, into outputs: inout BrokerOutputs) {
         guard let producer = producers.removeValue(forKey: key) else { return }
         connections[key.connection]?.producers.remove(key.producerId)
-        guard var topic = topics[producer.topic] else { return }
-        detachProducer(key, from: &topic)
+        guard let topic = topics[producer.topic] else { return }
+        detachProducer(key, from: topic)
         if topic.producers.isEmpty, let next = topic.waitingProducers.first, var waiting = producers[next] {
             topic.waitingProducers.removeFirst()
             topic.producers.append(next)
@@ -164,10 +162,9 @@ extension BrokerState {
                                                                  topicEpoch: topic.topicEpoch, producerReady: true)),
                          to: next.connection)
         }
-        topics[producer.topic] = topic
     }
 
-    private func detachProducer(_ key: ProducerKey, from topic: inout Topic) {
+    private func detachProducer(_ key: ProducerKey, from topic: Topic) {
         topic.producers.removeAll { $0 == key }
         topic.waitingProducers.removeAll { $0 == key }
     }

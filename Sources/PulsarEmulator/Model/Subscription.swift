@@ -9,7 +9,7 @@ struct PendingEntry: Equatable {
 }
 
 /// A subscription on one topic: its cursor plus what the dispatcher needs to hand entries to consumers.
-struct Subscription {
+final class Subscription: @unchecked Sendable {  // only used under the broker lock; a reference type like Topic
     /// The subscription's name.
     let name: String
     /// Exclusive, Shared, Failover or Key_Shared; fixed by the first consumer while consumers are attached.
@@ -50,12 +50,12 @@ struct Subscription {
     }
 
     /// Entries that were sent once and are now due again, after acknowledged ones are dropped.
-    mutating func pruneAcknowledged() {
+    func pruneAcknowledged() {
         while let first = redelivery.first, cursor.isAcknowledged(first) { redelivery.removeFirst() }
     }
 
     /// Puts every pending entry of `consumer` back for redelivery; `countAsRedelivery` bumps their redelivery count.
-    mutating func returnPending(of consumer: ConsumerKey, only ids: Set<Int64>? = nil, countAsRedelivery: Bool) -> Int {
+    func returnPending(of consumer: ConsumerKey, only ids: Set<Int64>? = nil, countAsRedelivery: Bool) -> Int {
         var returned = 0
         for (id, entry) in pending where entry.consumer == consumer && (ids?.contains(id) ?? true) {
             pending[id] = nil
@@ -71,7 +71,7 @@ struct Subscription {
     }
 
     /// Forgets dispatch state for entries the cursor now counts as acknowledged.
-    mutating func forgetAcknowledged(_ id: Int64) {
+    func forgetAcknowledged(_ id: Int64) {
         pending[id] = nil
         redelivery.remove(id)
         delayed.remove(id)
@@ -79,7 +79,7 @@ struct Subscription {
     }
 
     /// Forgets dispatch state for every entry up to and including `id` (cumulative acknowledgement).
-    mutating func forgetAcknowledged(through id: Int64) {
+    func forgetAcknowledged(through id: Int64) {
         pending = pending.filter { $0.key > id }
         redelivery.removeAll(through: id)
         delayed.removeAll(through: id)

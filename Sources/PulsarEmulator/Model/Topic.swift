@@ -1,7 +1,9 @@
 import PulsarWire
 
-/// A topic: its log (persistent topics only), subscriptions and producers.
-struct Topic {
+/// A topic: its log (persistent topics only), subscriptions and producers. A reference type on purpose: the broker
+/// mutates topics in place under its lock, and a value copy of a topic holding a million-entry log would be copied
+/// on every write.
+final class Topic: @unchecked Sendable {  // only used under the broker lock
     /// The full name.
     let name: TopicName
     /// Stored entries; empty and unused for non-persistent topics.
