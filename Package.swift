@@ -24,6 +24,8 @@ let package = Package(
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire"], swiftSettings: strict),
         .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire"], swiftSettings: strict),
         .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
+        .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarEmulator", "PulsarWire", "PulsarNet"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
