@@ -330,5 +330,11 @@ def test_raw_http_keep_alive_pipelining_and_bad_input(emulator):
         stream = connection.makefile("rb")
         connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
         assert read_response(stream)[0] == 431
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        # A client that sends its request and closes its side at once still gets the whole answer.
+        connection.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+        connection.shutdown(socket.SHUT_WR)
+        status, headers, body = read_response(connection.makefile("rb"))
+        assert (status, headers["connection"], len(body)) == (200, "close", int(headers["content-length"]))
     # And the server still serves new connections.
     assert Admin(emulator.admin_url).json("GET", "/admin/v2/clusters") == ["standalone"]

@@ -83,7 +83,8 @@ final class AdminHTTPServer: Sendable {
                 do { try await stream.waitUntilWritable() } catch { break }
             }
         }
-        stream.close()
+        // The peer may have sent its last request and closed its side at once: its answer still goes out.
+        stream.closeAfterFlush()
     }
 
     /// Answers every complete request in the parser, in order. Returns the bytes to send and whether the connection
