@@ -10,6 +10,11 @@ public struct EmulatorConfiguration: Sendable {
     /// `host[:port]` to advertise in LOOKUP answers; defaults to the bound address. Set it when clients reach the
     /// emulator through a proxy or a port mapping, so their producer and consumer traffic goes the same way.
     public var advertisedAddress: String?
+    /// Port of the admin REST API and Prometheus `/metrics` (HTTP, a standalone broker's 8080); nil (the default)
+    /// serves no HTTP, 0 picks a free port (see ``PulsarEmulator/adminURL``).
+    public var adminPort: Int?
+    /// Interface for the admin HTTP port; nil uses ``host``.
+    public var adminHost: String?
     /// Largest message accepted and advertised in CONNECTED (broker default 5 MiB).
     public var maxMessageSize: Int = FrameDecoder.defaultMaxMessageSize
     /// Keep-alive: PING a connection idle this long, close it if a further interval passes in silence (30 s).

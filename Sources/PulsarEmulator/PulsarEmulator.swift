@@ -19,11 +19,16 @@ public final class PulsarEmulator: Sendable {
     public let port: Int
     /// The configuration the emulator runs with.
     public let configuration: EmulatorConfiguration
+    /// `http://host:port` of the admin REST API and `/metrics`, or nil when ``EmulatorConfiguration/adminPort`` is nil.
+    public let adminURL: String?
+    /// The bound admin HTTP port, or nil when the admin API is off.
+    public let adminPort: Int?
 
     let core: BrokerCore
     private let listener: TCPListener
     private let incoming: AsyncStream<any ByteStream>.Continuation
     private let serverTask: Task<Void, Never>
+    private let adminServer: AdminHTTPServer?
     private let isShutDown = Atomic(false)
 
     /// Starts an emulator: binds its port and begins accepting connections before returning.
@@ -40,6 +45,9 @@ public final class PulsarEmulator: Sendable {
         let serviceURL = "pulsar://\(advertised)"
         let logger = EmulatorLogger(level: configuration.logLevel)
         let core = BrokerCore(configuration: configuration, advertisedServiceURL: serviceURL, logger: logger)
+        let adminServer = try configuration.adminPort.map { adminPort in
+            try Self.startAdminServer(configuration, port: adminPort, core: core, serviceURL: serviceURL)
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: (any ByteStream).self)
         self.serviceURL = serviceURL
         self.port = port
@@ -47,6 +55,9 @@ public final class PulsarEmulator: Sendable {
         self.core = core
         self.listener = listener
         self.incoming = continuation
+        self.adminServer = adminServer
+        self.adminPort = adminServer?.localAddress.port
+        self.adminURL = adminServer.map { Self.webServiceURL(configuration, port: $0.localAddress.port) }
         let tick = Self.tickInterval(configuration)
         serverTask = Task.detached {
             await withDiscardingTaskGroup { group in
@@ -56,6 +67,7 @@ public final class PulsarEmulator: Sendable {
                 group.addTask {
                     while (try? await Task.sleep(for: tick)) != nil { core.tick() }
                 }
+                if let adminServer { group.addTask { await adminServer.run() } }
                 for await connection in stream {
                     group.addTask { await ConnectionDriver(stream: connection, core: core).run() }
                 }
@@ -72,6 +84,25 @@ public final class PulsarEmulator: Sendable {
         let host = ["0.0.0.0", ""].contains(configuration.host) ? "127.0.0.1"
             : configuration.host == "::" ? "::1" : configuration.host
         return "\(bracketed(host)):\(port)"
+    }
+
+    private static func startAdminServer(_ configuration: EmulatorConfiguration, port: Int, core: BrokerCore,
+                                         serviceURL: String) throws -> AdminHTTPServer {
+        let listener = try TCPListener.bind(host: configuration.adminHost ?? configuration.host, port: port)
+        let router = AdminRouter(brokerServiceURL: serviceURL,
+                                 webServiceURL: webServiceURL(configuration, port: listener.localAddress.port))
+        core.logger.info("admin REST and /metrics on http://\(listener.localAddress)")
+        return AdminHTTPServer(listener: listener, core: core, router: router)
+    }
+
+    /// `http://host:port` of the admin API: the advertised host (or the bound one) with the admin port.
+    private static func webServiceURL(_ configuration: EmulatorConfiguration, port: Int) -> String {
+        var host = configuration.adminHost ?? configuration.host
+        if let advertised = configuration.advertisedAddress, !advertised.isEmpty {
+            host = hasPort(advertised) ? String(advertised[..<advertised.lastIndex(of: ":")!]) : advertised
+        }
+        host = ["0.0.0.0", ""].contains(host) ? "127.0.0.1" : host == "::" ? "::1" : host
+        return "http://\(host.hasPrefix("[") ? host : bracketed(host)):\(port)"
     }
 
     /// `host:port` or `[v6]:port`, as opposed to a bare host or a bare IPv6 address.
@@ -101,6 +132,7 @@ public final class PulsarEmulator: Sendable {
         if !isShutDown.exchange(true, ordering: .acquiringAndReleasing) {
             core.shutDown()
             listener.close()
+            adminServer?.shutdown()
             incoming.finish()
         }
         await serverTask.value

@@ -17,13 +17,16 @@ let usage = """
       --host HOST                  interface to listen on (default 127.0.0.1)
       --port PORT                  port; 0 picks a free one (default 6650)
       --advertised-address ADDR    host[:port] announced in LOOKUP answers (default: the bound address)
+      --admin-port PORT|off        admin REST API and /metrics over HTTP; 0 picks a free port (default 8080)
+      --admin-host HOST            interface for the admin port (default: --host)
       --max-message-size BYTES     largest accepted message (default 5242880)
       --keep-alive-seconds N       ping idle connections after N seconds, close after 2N (default 30)
       --no-auto-topic-creation     refuse producers and consumers on topics that do not exist
       --log-level LEVEL            trace, debug, info, warn, error or off (default info)
       -h, --help                   show this help
 
-    Prints one line `pulsar-emulator ready <serviceURL>` once it accepts connections; stops on SIGINT or SIGTERM.
+    Prints one line `pulsar-emulator ready <serviceURL>` once it accepts connections, then (unless the admin port is
+    off) a line `pulsar-emulator admin <adminURL>`; stops on SIGINT or SIGTERM.
     """
 
 /// Writes `text` to standard error.
@@ -40,6 +43,7 @@ func fail(_ message: String) -> Never {
 func parseConfiguration(_ arguments: [String]) -> EmulatorConfiguration {
     var configuration = EmulatorConfiguration()
     configuration.port = 6650
+    configuration.adminPort = 8080
     configuration.logLevel = .info
     var iterator = arguments.makeIterator()
     func value(_ flag: String) -> String {
@@ -57,6 +61,15 @@ func parseConfiguration(_ arguments: [String]) -> EmulatorConfiguration {
             guard let port = Int(value(argument)), (0...65535).contains(port) else { fail("--port needs 0...65535") }
             configuration.port = port
         case "--advertised-address": configuration.advertisedAddress = value(argument)
+        case "--admin-port":
+            let text = value(argument)
+            if ["off", "none"].contains(text.lowercased()) {
+                configuration.adminPort = nil
+            } else {
+                guard let port = Int(text), (0...65535).contains(port) else { fail("--admin-port needs 0...65535 or off") }
+                configuration.adminPort = port
+            }
+        case "--admin-host": configuration.adminHost = value(argument)
         case "--max-message-size":
             guard let size = Int(value(argument)), size > 0 else { fail("--max-message-size needs a positive number") }
             configuration.maxMessageSize = size
@@ -125,11 +138,13 @@ let emulator: PulsarEmulator
 do {
     emulator = try await PulsarEmulator.start(configuration)
 } catch {
-    printError("pulsar-emulator: cannot listen on \(configuration.host):\(configuration.port): \(error)")
+    let admin = configuration.adminPort.map { " (admin HTTP \(configuration.adminHost ?? configuration.host):\($0))" } ?? ""
+    printError("pulsar-emulator: cannot listen on \(configuration.host):\(configuration.port)\(admin): \(error)")
     exit(1)
 }
 // One line, written straight to the file descriptor so a parent process reading a pipe sees it at once.
 var readyLine = "pulsar-emulator ready \(emulator.serviceURL)\n"
+if let adminURL = emulator.adminURL { readyLine += "pulsar-emulator admin \(adminURL)\n" }
 readyLine.withUTF8 { bytes in _ = write(1, bytes.baseAddress, bytes.count) }
 await signals.wait()
 await emulator.shutdown()

@@ -20,7 +20,7 @@ class Emulator:
 
     def __init__(self, *args):
         self.process = subprocess.Popen(
-            [EMULATOR, "--port", "0", "--log-level", "warn", *args],
+            [EMULATOR, "--port", "0", "--admin-port", "0", "--log-level", "warn", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if not line.startswith("pulsar-emulator ready "):
@@ -30,6 +30,14 @@ class Emulator:
         host_port = self.url[len("pulsar://"):]
         self.host, port = host_port.rsplit(":", 1)
         self.port = int(port)
+        # With the admin HTTP port on (the default), a second line gives its URL.
+        self.admin_url = None
+        if "--admin-port" not in args or args[args.index("--admin-port") + 1] != "off":
+            admin = self.process.stdout.readline()
+            if not admin.startswith("pulsar-emulator admin "):
+                self.process.kill()
+                raise RuntimeError(f"emulator did not report its admin URL: {admin!r}")
+            self.admin_url = admin.split()[2]
 
     def client(self, **options):
         options.setdefault("operation_timeout_seconds", 10)

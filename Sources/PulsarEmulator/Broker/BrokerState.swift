@@ -23,6 +23,8 @@ struct BrokerState {
     var partitionedTopics: [TopicName: Int] = [:]
     var producers: [ProducerKey: ProducerState] = [:]
     var consumers: [ConsumerKey: ConsumerState] = [:]
+    /// Tenants and namespaces known to the admin REST API.
+    var adminCatalog = AdminCatalog()
     private var nextLedgerId: UInt64 = 1
     private var nameCounter = 0
 

@@ -1,0 +1,124 @@
+import PulsarNet
+import Synchronization
+
+/// The one place that does I/O for the admin HTTP port: accept connections, read bytes into an
+/// ``HTTPRequestParser``, answer each request through the ``AdminRouter`` under the broker lock, write the answers in
+/// order (keep-alive and pipelining included), and close on `Connection: close` or bad input.
+///
+/// ```
+///  TCPListener ─accept─▶ serve(stream) ─bytes─▶ HTTPRequestParser ─request─▶ BrokerCore.withState { router }
+///                            ▲                                                           │
+///                            └──── enqueue(response bytes) ◀── HTTPResponse ◀────────────┘
+/// ```
+/// A malformed or oversized request gets its 400 / 413 / 431 / 501 / 505 answer with `Connection: close`; the server
+/// and every other connection carry on.
+final class AdminHTTPServer: Sendable {
+    private struct Connections {
+        var next = 0
+        var open: [Int: any ByteStream] = [:]
+        var isShutDown = false
+    }
+
+    /// The bound address (the real port when asked for port 0).
+    let localAddress: SocketAddress
+    private let listener: TCPListener
+    private let core: BrokerCore
+    private let router: AdminRouter
+    private let limits: HTTPRequestParser.Limits
+    private let connections = Mutex(Connections())
+
+    /// Serves `router` on an already bound listener.
+    init(listener: TCPListener, core: BrokerCore, router: AdminRouter, limits: HTTPRequestParser.Limits = .init()) {
+        self.listener = listener
+        self.localAddress = listener.localAddress
+        self.core = core
+        self.router = router
+        self.limits = limits
+    }
+
+    /// Accepts and serves connections until ``shutdown()``; returns once every connection has ended.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            while let connection = try? await listener.accept() {
+                group.addTask { await self.serve(connection) }
+            }
+        }
+    }
+
+    /// Stops accepting and closes every open connection. Idempotent.
+    func shutdown() {
+        let streams = connections.withLock { connections in
+            connections.isShutDown = true
+            return Array(connections.open.values)
+        }
+        listener.close()
+        for stream in streams { stream.close() }
+    }
+
+    /// Serves one connection until the peer closes it, asks for `Connection: close`, or sends something malformed.
+    func serve(_ stream: any ByteStream) async {
+        guard let id = register(stream) else {
+            stream.close()
+            return
+        }
+        defer { connections.withLock { _ = $0.open.removeValue(forKey: id) } }
+        var parser = HTTPRequestParser(limits: limits)
+        while true {
+            let chunk: [UInt8]?
+            do {
+                chunk = try await stream.read(maxLength: 64 * 1024)
+            } catch {
+                break
+            }
+            guard let chunk else { break }
+            parser.append(chunk)
+            let (bytes, keepOpen) = answer(&parser)
+            if !bytes.isEmpty { stream.enqueue(bytes) }
+            guard keepOpen else {
+                stream.closeAfterFlush()
+                return
+            }
+            // Backpressure: a client that does not read its answers is not read either.
+            if stream.bufferedOutboundBytes > 0 {
+                do { try await stream.waitUntilWritable() } catch { break }
+            }
+        }
+        // The peer may have sent its last request and closed its side at once: its answer still goes out.
+        stream.closeAfterFlush()
+    }
+
+    /// Answers every complete request in the parser, in order. Returns the bytes to send and whether the connection
+    /// stays open.
+    private func answer(_ parser: inout HTTPRequestParser) -> ([UInt8], Bool) {
+        var bytes: [UInt8] = []
+        while true {
+            let request: HTTPRequest?
+            do {
+                request = try parser.next()
+            } catch {
+                core.logger.debug("admin HTTP: refusing a request: \(error)")
+                bytes += HTTPResponse.error(error.status, error.reason).serialized(keepAlive: false)
+                return (bytes, false)
+            }
+            guard let request else {
+                if parser.takeContinueRequest() { bytes += Array("HTTP/1.1 100 Continue\r\n\r\n".utf8) }
+                return (bytes, true)
+            }
+            let response = core.withState { state, now, outputs in
+                router.respond(to: request, state: &state, now: now, outputs: &outputs)
+            }
+            core.logger.debug("admin HTTP: \(request.method) \(request.target) → \(response.status.code)")
+            bytes += response.serialized(keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
+            if !request.keepAlive { return (bytes, false) }
+        }
+    }
+
+    private func register(_ stream: any ByteStream) -> Int? {
+        connections.withLock { connections in
+            guard !connections.isShutDown else { return nil }
+            connections.next += 1
+            connections.open[connections.next] = stream
+            return connections.next
+        }
+    }
+}
