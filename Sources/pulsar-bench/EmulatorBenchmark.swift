@@ -32,7 +32,11 @@ enum EmulatorBenchmark {
             say("\(ours)")
             return
         }
-        defer { lite.process.terminate(); lite.process.waitUntilExit() }
+        defer {
+            // pulsar-lite 0.2.0 ignores SIGTERM and SIGINT: only SIGKILL stops it.
+            kill(lite.process.processIdentifier, SIGKILL)
+            lite.process.waitUntilExit()
+        }
         let theirs = try runLoad(python: python, script: script, url: lite.url, messages: messages)
         report(emulator: ours, pulsarLite: theirs)
     }
@@ -153,7 +157,8 @@ enum EmulatorBenchmark {
             }
             try await Task.sleep(for: .milliseconds(25))  // polling a child process's port: there is no event to await
         }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
         return nil
     }
 
