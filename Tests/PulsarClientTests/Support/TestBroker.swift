@@ -1,0 +1,108 @@
+import Foundation
+import PulsarClient
+import PulsarEmulator
+import PulsarNet
+import Testing
+
+/// The brokers behaviour tests run against: the in-process emulator and pulsar-lite (an independent broker).
+enum BrokerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case emulator
+    case pulsarLite
+
+    var testDescription: String { rawValue }
+}
+
+/// A running broker and how to reach it.
+struct TestBroker: Sendable {
+    let kind: BrokerKind
+    let serviceURL: String
+    let connector: Connector
+    /// The emulator, for introspection (nil for pulsar-lite).
+    let emulator: PulsarEmulator?
+
+    /// A client of this broker; tests adjust the configuration with `configure`.
+    func client(_ configure: (inout ClientConfiguration) -> Void = { _ in }) throws -> PulsarClient {
+        var configuration = ClientConfiguration(serviceURL: serviceURL)
+        configuration.connector = connector
+        configuration.operationTimeout = .seconds(10)
+        configuration.logger = ProcessInfo.processInfo.environment["PULSARKIT_CLIENT_LOG"] == "debug"
+            ? ClientLogger(level: .debug) { level, line in print("[client \(level)] \(line)") } : .silent
+        configure(&configuration)
+        return try PulsarClient(configuration: configuration)
+    }
+
+    /// Skips the rest of the test on pulsar-lite, printing why (features it does not implement).
+    func skip(onPulsarLite reason: String, _ test: String = #function) throws {
+        guard kind == .pulsarLite else { return }
+        print("SKIPPED on pulsar-lite: \(test): \(reason)")
+        try Test.cancel("pulsar-lite: \(reason)")
+    }
+}
+
+/// Runs `body` against a fresh broker of `kind` and stops it afterwards. The emulator runs in-process and is reached
+/// over in-memory streams (no port) unless `tcp` is set; pulsar-lite runs as a child process on a loopback port.
+func withBroker<T: Sendable>(
+    _ kind: BrokerKind, tcp: Bool = false, emulatorConfiguration: EmulatorConfiguration = EmulatorConfiguration(),
+    liteSettings: [String: String] = [:], _ body: (TestBroker) async throws -> T
+) async throws -> T {
+    switch kind {
+    case .emulator:
+        let emulator = try await PulsarEmulator.start(emulatorConfiguration)
+        let connector = tcp ? Connector.tcp : Connector { _, _ in emulator.connectInMemory() }
+        let broker = TestBroker(kind: kind, serviceURL: emulator.serviceURL, connector: connector, emulator: emulator)
+        do {
+            let result = try await body(broker)
+            await emulator.shutdown()
+            return result
+        } catch {
+            await emulator.shutdown()
+            throw error
+        }
+    case .pulsarLite:
+        let (binary, reason) = PulsarLiteProcess.binary()
+        guard let binary else {
+            print("SKIPPED on pulsar-lite: \(reason)")
+            try Test.cancel("pulsar-lite unavailable: \(reason)")
+        }
+        let lite = try await PulsarLiteProcess(binary: binary, settings: liteSettings)
+        let broker = TestBroker(kind: kind, serviceURL: lite.serviceURL, connector: .tcp, emulator: nil)
+        do {
+            let result = try await body(broker)
+            await lite.stop()
+            return result
+        } catch {
+            await lite.stop()
+            throw error
+        }
+    }
+}
+
+/// A topic name no other test uses.
+func uniqueTopic(_ prefix: String = "t") -> String {
+    "persistent://public/default/\(prefix)-\(UUID().uuidString.prefix(12).lowercased())"
+}
+
+/// UTF-8 bytes.
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Receives `count` messages, failing if one does not arrive within `timeout`.
+func receive(_ count: Int, from consumer: Consumer, timeout: Duration = .seconds(10), acknowledge: Bool = true) async throws -> [Message] {
+    var messages: [Message] = []
+    for index in 0..<count {
+        guard let message = try await consumer.receive(timeout: timeout) else {
+            Issue.record("message \(index) of \(count) did not arrive within \(timeout)")
+            throw TestTimeout()
+        }
+        if acknowledge { try consumer.acknowledge(message) }
+        messages.append(message)
+    }
+    return messages
+}
+
+struct TestTimeout: Error {}
+
+/// Asserts that nothing arrives within `window` (used only to prove an absence).
+func expectNothing(from consumer: Consumer, within window: Duration = .milliseconds(300)) async throws {
+    let message = try await consumer.receive(timeout: window)
+    #expect(message == nil, "unexpected \(String(describing: message))")
+}
