@@ -71,8 +71,8 @@ public enum KeyHashing: Sendable, Equatable {
     /// Murmur3 x86 32-bit, sign bit cleared: every client's `Murmur3_32Hash`.
     case murmur3
 
-    /// The partition of `key` among `partitions`.
-    func partition(of key: String, partitions: Int) -> Int {
+    /// The partition of `key` among `partitions` (what the producer picks for a keyed message).
+    public func partition(of key: String, partitions: Int) -> Int {
         let hash: UInt32 = switch self {
         case .javaStringHash: UInt32(bitPattern: JavaStringHash.hash(key)) & 0x7fff_ffff
         case .goJavaStringHash: key.utf8.reduce(UInt32(0)) { $0 &* 31 &+ UInt32($1) }

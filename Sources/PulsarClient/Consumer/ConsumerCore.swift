@@ -160,6 +160,7 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
     func messageReceived(_ message: CommandMessage, entry: MessageEntry?, checksumValid: Bool) {
         guard let index = indexByConsumerId[message.consumerId] else { return }
         let source = setup.sources[index]
+        core.logger.debug("MESSAGE \(message.messageId.ledgerId):\(message.messageId.entryId) redelivery \(message.redeliveryCount) on \(source.topic)")
         let entryKey = EntryKey(ledgerId: Int64(bitPattern: message.messageId.ledgerId),
                                 entryId: Int64(bitPattern: message.messageId.entryId))
         let decoded: Result<[Message], MessageDecoder.Failure>

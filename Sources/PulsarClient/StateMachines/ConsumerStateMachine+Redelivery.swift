@@ -46,7 +46,7 @@ extension ConsumerStateMachine {
                 dead += record.messages.filter { !record.isBatch || Self.isSet(record.remaining, Int($0.messageID.batchIndex)) }
                 continue
             }
-            outstanding[key] = nil
+            forgetForRedelivery(key)
             bySource[key.source, default: []].append(key.entry.data)
         }
         if !dead.isEmpty { actions.append(.deadLetter(dead)) }
@@ -67,9 +67,9 @@ extension ConsumerStateMachine {
         var actions: [Action] = []
         for source in sources.indices where sources[source].connected {
             if isShared {
-                let ids = outstanding.keys.filter { $0.source == source && !outstanding[$0]!.deadLettering }
+                let ids = outstanding.keys.filter { $0.source == source && outstanding[$0]!.held && !outstanding[$0]!.deadLettering }
                     .map(\.entry).sorted()
-                for entry in ids { outstanding[SourceEntry(source: source, entry: entry)] = nil }
+                for entry in ids { forgetForRedelivery(SourceEntry(source: source, entry: entry)) }
                 if !ids.isEmpty { actions.append(.redeliver(source: source, ids: ids.map(\.data))) }
             } else {
                 actions += redeliverEverything(source: source)
@@ -83,7 +83,9 @@ extension ConsumerStateMachine {
         let before = queue.count
         queue.removeAll { $0.source == source }
         sources[source].consumedSinceFlow += before - queue.count
-        outstanding = outstanding.filter { $0.key.source != source || $0.value.deadLettering }
+        for key in outstanding.keys where key.source == source && outstanding[key]!.held && !outstanding[key]!.deadLettering {
+            forgetForRedelivery(key)
+        }
         var actions: [Action] = [.redeliver(source: source, ids: [])]
         let consumed = sources[source].consumedSinceFlow
         if consumed > 0, consumed >= max(1, configuration.receiverQueueSize / 2) {
@@ -91,6 +93,20 @@ extension ConsumerStateMachine {
             actions.append(.flow(source: source, permits: UInt32(consumed)))
         }
         return actions
+    }
+
+    /// The entry is asked for again: the application no longer holds it. A batch keeps which of its indexes were
+    /// acknowledged, so that those are not handed out a second time when the broker resends the whole entry.
+    private mutating func forgetForRedelivery(_ key: SourceEntry) {
+        guard var record = outstanding[key], record.isBatch else {
+            outstanding[key] = nil
+            return
+        }
+        record.ackDeadline = nil
+        record.nackDeadline = nil
+        record.messages = []
+        record.held = false
+        outstanding[key] = record
     }
 
     /// A SEEK on `source` succeeded: what was queued or held is from the old position and is forgotten. A reader's

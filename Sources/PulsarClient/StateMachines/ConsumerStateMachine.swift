@@ -54,6 +54,8 @@ struct ConsumerStateMachine<Waiter: Equatable> {
         /// Kept only when the entry may go to the dead-letter topic on its next redelivery.
         var messages: [Message] = []
         var deadLettering = false
+        /// False once asked for again (a batch record then only remembers which indexes were acknowledged).
+        var held = true
     }
 
     /// Per-source state: connection, permits, grouped acknowledgements, reader start position.
@@ -239,6 +241,10 @@ struct ConsumerStateMachine<Waiter: Equatable> {
         var record = outstanding[key] ?? Outstanding(
             remaining: brokerAckSets.removeValue(forKey: key) ?? Self.allSet(count: Int(first.messageID.batchSize)),
             isBatch: first.messageID.batchIndex >= 0, redeliveryCount: first.redeliveryCount)
+        if !record.held {
+            record.held = true
+            record.redeliveryCount = max(record.redeliveryCount, first.redeliveryCount)
+        }
         if record.ackDeadline == nil, let timeout = configuration.ackTimeout, let now { record.ackDeadline = now + timeout }
         let limit = configuration.maxRedeliverCount ?? Int.max
         if deadLettering || Int(first.redeliveryCount) >= limit { record.messages += messages }
