@@ -118,3 +118,15 @@ func expectNothing(from consumer: Consumer, within window: Duration = .milliseco
     let message = try await consumer.receive(timeout: window)
     #expect(message == nil, "unexpected \(String(describing: message))")
 }
+
+/// Polls until `condition` holds (for broker-side state that has no event to await), failing after 10 s.
+func eventually(_ what: String, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("timed out waiting for \(what)")
+            throw TestTimeout()
+        }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+}
