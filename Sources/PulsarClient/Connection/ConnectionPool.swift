@@ -36,20 +36,17 @@ final class ConnectionPool: Sendable {
     /// The connection to `logical`, reached at `physical` (the same unless through a proxy), opened if needed.
     func connection(to logical: BrokerAddress, via physical: BrokerAddress? = nil) async throws -> Connection {
         let key = Key(logical: logical, physical: physical ?? logical)
-        let task = try state.withLock { state -> Task<Connection, any Error> in
+        let entry = try state.withLock { state -> Entry in
             guard !state.closed else { throw PulsarClientError.closed("the client") }
-            switch state.entries[key] {
-            case .ready(let connection)?:
-                return Task { connection }
-            case .connecting(let task)?:
-                return task
-            case nil:
-                let task = Task { try await self.open(key) }
-                state.entries[key] = .connecting(task)
-                return task
-            }
+            if let existing = state.entries[key] { return existing }
+            let task = Task { try await self.open(key) }
+            state.entries[key] = .connecting(task)
+            return .connecting(task)
         }
-        return try await task.value
+        switch entry {
+        case .ready(let connection): return connection
+        case .connecting(let task): return try await task.value
+        }
     }
 
     private func open(_ key: Key) async throws -> Connection {

@@ -173,4 +173,61 @@ struct BadBrokerInputTests {
         #expect(alive.commands.contains { $0.type == .send })
         await client.close()
     }
+
+    @Test func aBrokerThatNeverAcknowledgesASendTimesItOut() async throws {
+        let broker = FakeBroker { _, frame, _ in
+            if case .send = frame.command { return [] }
+            return nil
+        }
+        let client = try TestBroker.client(of: broker)
+        var options = ProducerOptions()
+        options.sendTimeout = .milliseconds(200)
+        let producer = try await client.makeProducer(topic: "t", options: options)
+        let error = await #expect(throws: PulsarClientError.self) { try await producer.send(bytes("lost")) }
+        #expect(error?.code == .timeout)
+        await client.close()
+    }
+
+    @Test func aBrokerSilentOnConnectHitsTheConnectionTimeout() async throws {
+        let broker = FakeBroker { _, frame, _ in
+            if case .connect = frame.command { return [] }
+            return nil
+        }
+        let client = try TestBroker.client(of: broker) {
+            $0.connectionTimeout = .milliseconds(100)
+            $0.operationTimeout = .milliseconds(400)
+        }
+        let error = await #expect(throws: PulsarClientError.self) { _ = try await client.makeProducer(topic: "t") }
+        #expect(error?.code == .timeout)
+        #expect(broker.connectionCount >= 2, "retried with backoff within the operation timeout")
+        await client.close()
+    }
+
+    @Test func aBrokerThatStopsAnsweringPingsIsDroppedAndReconnected() async throws {
+        let broker = FakeBroker { connection, frame, _ in
+            if case .ping = frame.command, connection == 0 { return [] }
+            return nil
+        }
+        let client = try TestBroker.client(of: broker) { $0.keepAliveInterval = .milliseconds(50) }
+        let producer = try await client.makeProducer(topic: "t")
+        try await eventually("a second connection") { broker.connectionCount >= 2 }
+        try await producer.send(bytes("after the keep-alive timeout"))
+        #expect(broker.received.contains { $0.connection == 0 && $0.frame.command.type == .ping })
+        await client.close()
+    }
+
+    @Test func theBrokerClosingAConsumerMakesItSubscribeAgain() async throws {
+        let broker = FakeBroker()
+        let client = try TestBroker.client(of: broker)
+        let consumer = try await client.subscribe(topic: "t", subscription: "s")
+        let subscribe = try #require(broker.commands.compactMap { if case .subscribe(let s) = $0 { s } else { nil } }.first)
+        broker.push([.command(.closeConsumer(CommandCloseConsumer(consumerId: subscribe.consumerId, requestId: UInt64.max)))])
+        try await eventually("a second SUBSCRIBE and FLOW") {
+            broker.commands.filter { $0.type == .subscribe }.count == 2 && broker.commands.filter { $0.type == .flow }.count == 2
+        }
+        broker.push([.message(CommandMessage(consumerId: subscribe.consumerId, messageId: MessageIdData(ledgerId: 1, entryId: 7)),
+                              FakeBroker.entry("after"))])
+        #expect(try await consumer.receive(timeout: .seconds(5))?.string == "after")
+        await client.close()
+    }
 }

@@ -206,4 +206,73 @@ struct ProduceConsumeTests {
             await client.close()
         }
     }
+
+    @Test("closing the client flushes what producers still hold", arguments: BrokerKind.allCases)
+    func closeFlushes(kind: BrokerKind) async throws {
+        try await withBroker(kind) { broker in
+            let client = try broker.client()
+            let topic = uniqueTopic()
+            var options = ProducerOptions()
+            options.batchingMaxPublishDelay = .seconds(60)
+            let producer = try await client.makeProducer(topic: topic, options: options)
+            var receipts: [SendReceipt] = []
+            for index in 0..<10 { receipts.append(try await producer.enqueue(bytes(String(index)))) }
+            #expect(receipts.allSatisfy { $0.result == nil }, "held in the open batch")
+            await client.close()
+            for receipt in receipts { _ = try await receipt.messageID() }
+            let reader = try await broker.client().makeReader(topic: topic, startMessageID: .earliest)
+            for index in 0..<10 { #expect(try await reader.readNext().string == String(index)) }
+            await #expect(throws: PulsarClientError.self) { try await producer.send(bytes("after close")) }
+        }
+    }
+
+    @Test("explicit sequence ids and deliverAt travel", arguments: BrokerKind.allCases)
+    func explicitSequenceIds(kind: BrokerKind) async throws {
+        try await withBroker(kind) { broker in
+            let client = try broker.client()
+            let topic = uniqueTopic()
+            let consumer = try await client.subscribe(topic: topic, subscription: "s", options: earliest())
+            let producer = try await client.makeProducer(topic: topic)
+            try await producer.send(bytes("a"), options: SendOptions(sequenceId: 100))
+            try await producer.send(bytes("b"))
+            try await producer.send(bytes("c"), options: SendOptions(deliverAt: 1_700_000_000_000))
+            let messages = try await receive(3, from: consumer, dropping: broker)
+            #expect(messages.map(\.sequenceId) == [100, 101, 102])
+            #expect(messages[2].deliverAt == 1_700_000_000_000)
+            await client.close()
+        }
+    }
+
+    @Test("Failover delivers to one consumer at a time", arguments: BrokerKind.allCases)
+    func failover(kind: BrokerKind) async throws {
+        try await withBroker(kind) { broker in
+            let client = try broker.client()
+            let topic = uniqueTopic()
+            var options = earliest(.failover)
+            options.consumerName = "a"
+            let first = try await client.subscribe(topic: topic, subscription: "f", options: options)
+            options.consumerName = "b"
+            let second = try await client.subscribe(topic: topic, subscription: "f", options: options)
+            let producer = try await client.makeProducer(topic: topic)
+            for index in 0..<20 { _ = try await producer.enqueue(bytes(String(index))) }
+            try await producer.flush()
+            var counts = [0, 0]
+            var seen: [String] = []
+            while seen.count < 20 {
+                var progressed = false
+                for (index, consumer) in [first, second].enumerated() {
+                    if let message = try await consumer.receive(timeout: .milliseconds(100)) {
+                        try consumer.acknowledge(message)
+                        counts[index] += 1
+                        seen.append(message.string)
+                        progressed = true
+                    }
+                }
+                if !progressed { break }
+            }
+            #expect(Set(seen) == Set((0..<20).map(String.init)))
+            #expect(counts.contains(0), "one active consumer took everything: \(counts)")
+            await client.close()
+        }
+    }
 }
