@@ -94,17 +94,16 @@ public final class Consumer: Sendable, ClientResource {
               let limit = consumerCore.setup.options.deadLetterPolicy?.maxRedeliverCount else {
             throw PulsarClientError(.invalidConfiguration, "reconsumeLater needs retryEnabled and a deadLetterPolicy")
         }
-        let times = (Int(message.properties[RetryLetterProperty.reconsumeTimes] ?? "0") ?? 0) + 1
-        var extra = properties
-        extra[RetryLetterProperty.reconsumeTimes] = String(times)
-        extra[RetryLetterProperty.delayTime] = String(delay.milliseconds)
-        var options = ConsumerCore.copyOptions(of: message, extra: extra)
+        var options = SendOptions(key: message.key, orderingKey: message.orderingKey, eventTime: message.eventTime)
         let target: String
-        if times > limit {
-            target = deadTopic
-        } else {
+        switch RetryLetterDecision.decide(message, delay: delay, maxRedeliverCount: limit, properties: properties) {
+        case .retry(let properties):
             target = retryTopic
+            options.properties = properties
             options.deliverAfter = delay
+        case .deadLetter(let properties):
+            target = deadTopic
+            options.properties = properties
         }
         let producer = try await letters.producer(for: target)
         _ = try await producer.send(message.payload, options: options)

@@ -132,15 +132,32 @@ extension ConsumerCore {
         for index in indices {
             let connection = try connection(index)
             let consumerId = consumerIds[index]
-            let response = try await connection.request("SEEK on \(setup.sources[index].topic)") { requestId in
-                .seek(CommandSeek(consumerId: consumerId, requestId: requestId, messageId: id?.entryData,
-                                  messagePublishTime: publishTime))
+            state.withLock { $0.seeking[index] = true }
+            let result: Result<Command, any Error>
+            do {
+                result = .success(try await connection.request("SEEK on \(setup.sources[index].topic)") { requestId in
+                    .seek(CommandSeek(consumerId: consumerId, requestId: requestId, messageId: id?.entryData,
+                                      messagePublishTime: publishTime))
+                })
+            } catch {
+                result = .failure(error)
             }
+            // The broker disconnects the consumer before answering; re-subscribing waits until here, so that what
+            // was queued from the old position is gone before messages from the new one arrive.
+            core.logger.debug("SEEK on \(setup.sources[index].topic): \((try? result.get()).map { "\($0.type)" } ?? "failed")")
+            let reconnect = state.withLock { state -> Bool in
+                if case .success(.success) = result {
+                    state.machine.seekCompleted(source: index, readerStart: setup.durable ? nil : id)
+                }
+                state.seeking[index] = false
+                guard state.reconnectAfterSeek[index] else { return false }
+                state.reconnectAfterSeek[index] = false
+                return Self.claimReconnect(&state, index)
+            }
+            if reconnect { self.reconnect(index) }
+            let response = try result.get()
             guard case .success = response else {
                 throw PulsarClientError(.protocolError, "expected SUCCESS to SEEK, got \(response.type)")
-            }
-            state.withLock { state in
-                state.machine.seekCompleted(source: index, readerStart: setup.durable ? nil : id)
             }
         }
     }

@@ -39,6 +39,10 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
         var machine: Machine
         var connections: [Connection?]
         var reconnecting: [Bool]
+        /// A SEEK is in flight: re-subscribing waits for its answer, so that the queue is cleared of the old
+        /// position before messages from the new one arrive.
+        var seeking: [Bool]
+        var reconnectAfterSeek: [Bool]
         var backoffs: [Backoff]
         var closed = false
         var awaitingRegistration: Set<UInt64> = []
@@ -76,6 +80,8 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
         let count = setup.sources.count
         state = Mutex(State(machine: machine, connections: Array(repeating: nil, count: count),
                             reconnecting: Array(repeating: false, count: count),
+                            seeking: Array(repeating: false, count: count),
+                            reconnectAfterSeek: Array(repeating: false, count: count),
                             backoffs: (0..<count).map { _ in core.makeBackoff() }))
         deadLetters = DeadLetterProducers(core: core, deadLetterTopic: setup.deadLetterTopic,
                                           retryLetterTopic: setup.retryLetterTopic,
@@ -137,7 +143,8 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
             return (state.machine.sourceConnected(index, now: .now), state.connections)
         }
         run(actions, connections: connections)
-        core.logger.debug("consumer \(consumerName) subscribed to \(source.topic) as \(setup.subscription)")
+        core.logger.debug("consumer \(consumerName) subscribed to \(source.topic) as \(setup.subscription)"
+                          + (start.map { " from \($0)" } ?? ""))
     }
 
     private func subscribeCommand(_ index: Int, start: MessageID?) -> CommandSubscribe {
@@ -209,11 +216,25 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
             guard state.connections[index] === connection else { return false }
             state.connections[index] = nil
             state.machine.sourceDisconnected(index)
-            guard !state.closed, !state.reconnecting[index] else { return false }
-            state.reconnecting[index] = true
-            return true
+            if state.seeking[index] {
+                state.reconnectAfterSeek[index] = true
+                return false
+            }
+            return Self.claimReconnect(&state, index)
         }
         if reconnect { Task { await self.reconnectLoop(index) } }
+    }
+
+    /// Marks `index` as reconnecting; false if it already is (or the consumer is closed).
+    static func claimReconnect(_ state: inout State, _ index: Int) -> Bool {
+        guard !state.closed, !state.reconnecting[index] else { return false }
+        state.reconnecting[index] = true
+        return true
+    }
+
+    /// Starts re-subscribing `index` (after a seek that disconnected it).
+    func reconnect(_ index: Int) {
+        Task { await self.reconnectLoop(index) }
     }
 
     private func reconnectLoop(_ index: Int) async {

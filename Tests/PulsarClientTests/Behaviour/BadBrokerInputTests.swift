@@ -199,7 +199,6 @@ struct BadBrokerInputTests {
         }
         let error = await #expect(throws: PulsarClientError.self) { _ = try await client.makeProducer(topic: "t") }
         #expect(error?.code == .timeout)
-        #expect(broker.connectionCount >= 2, "retried with backoff within the operation timeout")
         await client.close()
     }
 

@@ -57,3 +57,29 @@ struct RoutingAndIDTests {
         #expect(throws: PulsarClientError.self) { try consumer.validate() }
     }
 }
+
+@Suite("Retry-letter decisions")
+struct RetryLetterDecisionTests {
+    let original = Message(messageID: MessageID(ledgerId: 3, entryId: 9), payload: [1], properties: ["app": "x"],
+                           topic: "persistent://public/default/orders")
+
+    @Test func firstRetryRecordsWhereTheMessageCameFrom() {
+        let decision = RetryLetterDecision.decide(original, delay: .seconds(2), maxRedeliverCount: 2, properties: ["why": "busy"])
+        #expect(decision == .retry(properties: [
+            "app": "x", "why": "busy", "RECONSUMETIMES": "1", "DELAY_TIME": "2000",
+            "REAL_TOPIC": "persistent://public/default/orders", "ORIGIN_MESSAGE_ID": "3:9:-1:-1"]))
+    }
+
+    @Test func pastTheLimitTheMessageGoesToTheDeadLetterTopic() {
+        var retried = original
+        retried.topic = "persistent://public/default/orders-s-RETRY"
+        retried.properties = ["RECONSUMETIMES": "2", "REAL_TOPIC": "persistent://public/default/orders",
+                              "ORIGIN_MESSAGE_ID": "3:9:-1:-1"]
+        guard case .deadLetter(let properties) = RetryLetterDecision.decide(retried, delay: .zero, maxRedeliverCount: 2) else {
+            Issue.record("expected the dead-letter topic")
+            return
+        }
+        #expect(properties["RECONSUMETIMES"] == "3")
+        #expect(properties["REAL_TOPIC"] == "persistent://public/default/orders", "the first topic is kept")
+    }
+}
