@@ -10,6 +10,28 @@ final class PulsarLiteProcess: Sendable {
 
     var serviceURL: String { "pulsar://127.0.0.1:\(port)" }
 
+    /// Runs the broker as a child of a small Python watchdog that kills it when the test process goes away (even
+    /// when the test run is killed) or when the watchdog gets SIGTERM.
+    static let watchdog = """
+        import os, signal, subprocess, sys, time
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])  # the spawning thread may have blocked it
+        child = subprocess.Popen(sys.argv[1:])
+        def stop(*_):
+            child.kill()
+            child.wait()
+            sys.exit(0)
+        signal.signal(signal.SIGTERM, stop)
+        parent = os.getppid()
+        while child.poll() is None:
+            if os.getppid() != parent:
+                stop()
+            time.sleep(0.1)
+        sys.exit(child.returncode)
+        """
+
+    /// The python of `$PULSARKIT_PYTHON`.
+    static var python: String? { ProcessInfo.processInfo.environment["PULSARKIT_PYTHON"] }
+
     /// The binary inside the venv of `$PULSARKIT_PYTHON`, or nil (with the reason) when unavailable.
     static func binary() -> (path: String?, reason: String) {
         guard let python = ProcessInfo.processInfo.environment["PULSARKIT_PYTHON"], !python.isEmpty else {
@@ -34,8 +56,8 @@ final class PulsarLiteProcess: Sendable {
         try toml.joined(separator: "\n").write(to: directory.appendingPathComponent("pulsar-lite.toml"), atomically: true, encoding: .utf8)
         port = try Self.freePort()
         process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--config", directory.appendingPathComponent("pulsar-lite.toml").path,
+        process.executableURL = URL(fileURLWithPath: Self.python ?? "/usr/bin/python3")
+        process.arguments = ["-c", Self.watchdog, binary, "--config", directory.appendingPathComponent("pulsar-lite.toml").path,
                              "--addr", "127.0.0.1:\(port)", "--db-path", directory.appendingPathComponent("db").path,
                              "--log-level", "error"]
         process.currentDirectoryURL = directory
@@ -56,14 +78,15 @@ final class PulsarLiteProcess: Sendable {
         }
     }
 
-    /// Stops the process (SIGKILL) and deletes its storage. Polls instead of
-    /// `waitUntilExit`, which can block forever outside a run loop on Linux.
+    /// Stops the broker (the watchdog kills it on SIGTERM; its storage is thrown away, so nothing needs a graceful
+    /// shutdown) and deletes its storage. Polls instead of `waitUntilExit`, which can block forever outside a run
+    /// loop on Linux.
     func stop() async {
         if process.isRunning {
-            // Its storage is thrown away, so there is nothing to shut down gracefully.
-            kill(process.processIdentifier, SIGKILL)
+            process.terminate()
             let deadline = ContinuousClock.now + .seconds(5)
             while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         try? FileManager.default.removeItem(at: directory)
     }
