@@ -10,8 +10,10 @@ let package = Package(
     products: [
         .library(name: "PulsarWire", targets: ["PulsarWire"]),
         .library(name: "PulsarEmulator", targets: ["PulsarEmulator"]),
+        .library(name: "PulsarClient", targets: ["PulsarClient"]),
         .executable(name: "pulsar-emulator", targets: ["pulsar-emulator"]),
         .executable(name: "pulsar-bench", targets: ["pulsar-bench"]),
+        .executable(name: "pulsar-client-probe", targets: ["pulsar-client-probe"]),
     ],
     targets: [
         // Pure, two-way codec: protobuf, commands, frames, CRC32C, batches. No sockets, no clock.
@@ -20,11 +22,18 @@ let package = Package(
         .target(name: "PulsarNet", swiftSettings: strict),
         // The in-memory broker.
         .target(name: "PulsarEmulator", dependencies: ["PulsarWire", "PulsarNet"], swiftSettings: strict),
+        // The Swift Pulsar client: lookup, connection pool, producers, consumers, readers, token auth.
+        .target(name: "PulsarClient", dependencies: ["PulsarWire", "PulsarNet"], swiftSettings: strict),
         .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarEmulator"], swiftSettings: strict),
-        .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarEmulator"], swiftSettings: strict),
+        .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator"],
+                          swiftSettings: strict),
+        // Produces or consumes with the Swift client and prints JSON lines (the interop tests drive it).
+        .executableTarget(name: "pulsar-client-probe", dependencies: ["PulsarClient"], swiftSettings: strict),
         .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire"], swiftSettings: strict),
         .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarEmulator", "PulsarWire", "PulsarNet"], swiftSettings: strict),
+        .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

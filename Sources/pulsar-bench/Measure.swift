@@ -39,6 +39,7 @@ func row(_ columns: [String], widths: [Int]) -> String {
 
 /// `value` with `digits` decimals.
 func format(_ value: Double, _ digits: Int = 1) -> String {
+    if digits == 0 { return String(Int(value.rounded())) }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let rounded = (value * scale).rounded() / scale

@@ -6,12 +6,16 @@ import Darwin
 
 // pulsar-bench: where PulsarKit's performance figures come from. Run in release:
 //   swift run -c release pulsar-bench wire
+//   swift run -c release pulsar-bench client   (PULSARKIT_PYTHON set for the Python comparison)
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = """
     usage: pulsar-bench <suite> [options]
       wire       codec: SEND / MESSAGE decode and encode (100 B and 10 KiB payloads), CRC32C throughput
       emulator   start-up time, RSS with retained messages, official Python client vs pulsar-lite
                  [--messages N] [--retained N] [--python PATH]  (PATH defaults to $PULSARKIT_PYTHON)
+      client     the Swift client against the in-process emulator over loopback TCP: batched produce, consume + ack,
+                 end to end, sync round trips; and the official Python client against the same emulator
+                 options: --messages N (500000) --size BYTES (100) --round-trips N (5000) --python PATH --python-script PATH
     """
 
 switch arguments.first {
@@ -19,6 +23,13 @@ case "wire":
     WireBenchmark.run(arguments: Array(arguments.dropFirst()))
 case "emulator":
     try await EmulatorBenchmark.run(arguments: Array(arguments.dropFirst()))
+case "client":
+    do {
+        try await ClientBenchmark.run(arguments: Array(arguments.dropFirst()))
+    } catch {
+        say("pulsar-bench client: \(error)")
+        exit(1)
+    }
 default:
     say(usage)
     if let name = arguments.first, name != "help", name != "--help" {

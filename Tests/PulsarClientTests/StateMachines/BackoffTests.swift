@@ -1,0 +1,55 @@
+@testable import PulsarClient
+import Testing
+
+@Suite("Backoff and service URL iteration")
+struct BackoffTests {
+    @Test func doublesUpToTheMaximumAndResets() {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(500), jitter: 0)
+        #expect((0..<5).map { _ in backoff.next() } == [.milliseconds(100), .milliseconds(200), .milliseconds(400),
+                                                          .milliseconds(500), .milliseconds(500)])
+        backoff.reset()
+        #expect(backoff.next() == .milliseconds(100))
+    }
+
+    @Test func jitterShortensDelaysWithinItsFractionAndIsReproducible() {
+        var first = Backoff(initial: .seconds(1), maximum: .seconds(60), random: SeededRandom(seed: 42))
+        var second = Backoff(initial: .seconds(1), maximum: .seconds(60), random: SeededRandom(seed: 42))
+        var base = Duration.seconds(1)
+        for _ in 0..<8 {
+            let delay = first.next()
+            #expect(delay == second.next())
+            #expect(delay <= base && delay >= base * 0.8)
+            base = min(base * 2, .seconds(60))
+        }
+    }
+
+    @Test func serviceURLsParse() throws {
+        let list = try ServiceURL("pulsar://a.example:6651, b.example ,[::1]:7000/")
+        #expect(list.addresses == [BrokerAddress(host: "a.example", port: 6651), BrokerAddress(host: "b.example", port: 6650),
+                                   BrokerAddress(host: "::1", port: 7000)])
+        #expect(list.description == "pulsar://a.example:6651,b.example:6650,[::1]:7000")
+        for bad in ["http://x:1", "pulsar+ssl://x:6651", "pulsar://", "pulsar://x:0", "pulsar://x:99999", "pulsar://::1:5"] {
+            #expect(throws: PulsarClientError.self) { try ServiceURL(bad) }
+        }
+    }
+
+    @Test func brokersAreTriedInTurn() throws {
+        var iterator = ServiceURLIterator(try ServiceURL("pulsar://a:1,b:2"))
+        #expect(iterator.current.host == "a")
+        iterator.currentFailed()
+        #expect(iterator.current.host == "b" && !iterator.hasTriedAll)
+        iterator.currentFailed()
+        #expect(iterator.current.host == "a" && iterator.hasTriedAll)
+        iterator.currentSucceeded()
+        #expect(!iterator.hasTriedAll)
+    }
+
+    @Test func topicNamesAreCompleted() throws {
+        #expect(try TopicNames.fullyQualified("orders") == "persistent://public/default/orders")
+        #expect(try TopicNames.fullyQualified("t/ns/orders") == "persistent://t/ns/orders")
+        #expect(try TopicNames.fullyQualified("non-persistent://t/ns/x") == "non-persistent://t/ns/x")
+        for bad in ["", "a/b", "ftp://t/ns/x", "persistent://t/x"] {
+            #expect(throws: PulsarClientError.self) { try TopicNames.fullyQualified(bad) }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+@testable import PulsarClient
+import PulsarWire
+import Testing
+
+@Suite("Routing, message ids, configuration")
+struct RoutingAndIDTests {
+    @Test func javaStringHashRoutesLikeTheJavaClient() {
+        // "key-1".hashCode() = 101943363 in Java (computed independently); 101943363 % 7 = 4.
+        #expect(JavaStringHash.hash("key-1") == 101_943_363)
+        #expect(KeyHashing.javaStringHash.partition(of: "key-1", partitions: 7) == 4)
+        #expect(KeyHashing.goJavaStringHash.partition(of: "key-1", partitions: 7) == 4, "same for ASCII, non-negative")
+        // "polygenelubricants".hashCode() is Int.MIN_VALUE in Java: the Java client masks the sign, Go does not.
+        #expect(JavaStringHash.hash("polygenelubricants") == Int32.min)
+        #expect(KeyHashing.javaStringHash.partition(of: "polygenelubricants", partitions: 3) == 0)
+        #expect(KeyHashing.goJavaStringHash.partition(of: "polygenelubricants", partitions: 3) == Int(UInt32(1 << 31) % 3))
+    }
+
+    @Test func murmur3RoutesByTheMaskedHash() {
+        let hash = Int(Murmur3.pulsarHash(Array("key-1".utf8)))
+        #expect(KeyHashing.murmur3.partition(of: "key-1", partitions: 5) == hash % 5)
+    }
+
+    @Test func messageIDsOrderAndRoundTrip() throws {
+        let ids = [MessageID(ledgerId: 2, entryId: 0), MessageID(ledgerId: 1, entryId: 5, partition: -1, batchIndex: 2),
+                   MessageID(ledgerId: 1, entryId: 5), MessageID.earliest]
+        #expect(ids.sorted() == [.earliest, MessageID(ledgerId: 1, entryId: 5),
+                                 MessageID(ledgerId: 1, entryId: 5, partition: -1, batchIndex: 2), MessageID(ledgerId: 2, entryId: 0)])
+        for id in ids + [.latest, MessageID(ledgerId: 9, entryId: 3, partition: 4, batchIndex: 0)] {
+            #expect(try MessageID(serialized: id.serialized()) == id)
+        }
+        #expect(throws: PulsarClientError.self) { try MessageID(serialized: [0xff]) }
+    }
+
+    @Test func environmentConfiguration() throws {
+        let configuration = try ClientConfiguration.fromEnvironment(
+            environment: ["MQ_NAME_SERVER": "pulsar://broker:6650", "PULSAR_JWT_TOKEN": " abc.def.ghi\n"])
+        #expect(configuration.serviceURL == "pulsar://broker:6650")
+        #expect(configuration.authentication.methodName == "token")
+        let plain = try ClientConfiguration.fromEnvironment(
+            environment: ["PULSAR_SERVICE_URL": "pulsar://a:1", "MQ_NAME_SERVER": "pulsar://b:2", "PULSAR_JWT_TOKEN": ""])
+        #expect(plain.serviceURL == "pulsar://a:1")
+        #expect(plain.authentication.methodName == nil)
+        #expect(try ClientConfiguration.fromEnvironment(serviceURL: "pulsar://c:3", environment: [:]).serviceURL == "pulsar://c:3")
+        #expect(throws: PulsarClientError.self) { try ClientConfiguration.fromEnvironment(environment: [:]) }
+    }
+
+    @Test func invalidSettingsAreRefused() {
+        var configuration = ClientConfiguration(serviceURL: "pulsar://x:1")
+        configuration.operationTimeout = .zero
+        #expect(throws: PulsarClientError.self) { try PulsarClient(configuration: configuration) }
+        #expect(throws: PulsarClientError.self) { try PulsarClient(serviceURL: "http://x") }
+        var producer = ProducerOptions()
+        producer.batchingMaxMessages = 0
+        #expect(throws: PulsarClientError.self) { try producer.validate() }
+        var consumer = ConsumerOptions()
+        consumer.retryEnabled = true
+        #expect(throws: PulsarClientError.self) { try consumer.validate() }
+    }
+}
+
+@Suite("Retry-letter decisions")
+struct RetryLetterDecisionTests {
+    let original = Message(messageID: MessageID(ledgerId: 3, entryId: 9), payload: [1], properties: ["app": "x"],
+                           topic: "persistent://public/default/orders")
+
+    @Test func firstRetryRecordsWhereTheMessageCameFrom() {
+        let decision = RetryLetterDecision.decide(original, delay: .seconds(2), maxRedeliverCount: 2, properties: ["why": "busy"])
+        #expect(decision == .retry(properties: [
+            "app": "x", "why": "busy", "RECONSUMETIMES": "1", "DELAY_TIME": "2000",
+            "REAL_TOPIC": "persistent://public/default/orders", "ORIGIN_MESSAGE_ID": "3:9:-1:-1"]))
+    }
+
+    @Test func pastTheLimitTheMessageGoesToTheDeadLetterTopic() {
+        var retried = original
+        retried.topic = "persistent://public/default/orders-s-RETRY"
+        retried.properties = ["RECONSUMETIMES": "2", "REAL_TOPIC": "persistent://public/default/orders",
+                              "ORIGIN_MESSAGE_ID": "3:9:-1:-1"]
+        guard case .deadLetter(let properties) = RetryLetterDecision.decide(retried, delay: .zero, maxRedeliverCount: 2) else {
+            Issue.record("expected the dead-letter topic")
+            return
+        }
+        #expect(properties["RECONSUMETIMES"] == "3")
+        #expect(properties["REAL_TOPIC"] == "persistent://public/default/orders", "the first topic is kept")
+    }
+}
