@@ -25,6 +25,14 @@ public struct EmulatorConfiguration: Sendable {
     public var clock: any EmulatorClock = SystemClock()
     /// Version string sent in CONNECTED.
     public var serverVersion = "Pulsar Server 3.3.0 (PulsarKit emulator)"
+    /// Partitions of topics auto-created by PARTITIONED_METADATA: 0 creates non-partitioned topics (the broker's
+    /// default `allowAutoTopicCreationType=non-partitioned`), N > 0 partitioned topics with N partitions.
+    public var autoTopicCreationPartitions = 0
+    /// Partitioned topics to create at start, by name and partition count.
+    public var partitionedTopics: [String: Int] = [:]
+    /// Message deduplication (`brokerDeduplicationEnabled`): a repeated sequence id from a producer name is
+    /// acknowledged and not stored again.
+    public var deduplication = false
     /// How long acknowledged messages are kept (the broker's retention policy).
     public var retention: RetentionPolicy = .untilAcknowledged
     /// What to log to standard error.

@@ -41,6 +41,10 @@ extension BrokerState {
             outputs.send(.ackResponse(CommandAckResponse(consumerId: ack.consumerId, requestId: ack.requestId)), to: id)
         }
         trimLog(topic: consumer.topic, now: now)
+        if subscription.type == .keyShared {
+            // Acks may lift a recently joined consumer's read limit.
+            dispatch(topic: consumer.topic, subscription: consumer.subscription, now: now, into: &outputs)
+        }
     }
 
     mutating func handleRedeliver(_ request: CommandRedeliverUnacknowledgedMessages, from id: ConnectionID, now: Int64,

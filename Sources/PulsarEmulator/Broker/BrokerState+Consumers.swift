@@ -36,9 +36,24 @@ extension BrokerState {
                 replyError(request.requestId, .consumerBusy, "Exclusive consumer is already connected", to: id, into: &outputs)
                 return
             }
+            if subscription.type == .keyShared,
+               (request.keySharedMeta?.keySharedMode ?? .autoSplit) != (subscription.keySharedMeta?.keySharedMode ?? .autoSplit) {
+                replyError(request.requestId, .consumerAssignError, "Subscription is of a different Key_Shared mode",
+                           to: id, into: &outputs)
+                return
+            }
         } else {
             subscription.type = request.subType
             subscription.keySharedMeta = request.keySharedMeta
+        }
+        if case .failure(let failure) = registerSchema(request.schema, for: topicName) {
+            replyError(request.requestId, failure.error, failure.message, to: id, into: &outputs)
+            return
+        }
+        if request.subType == .keyShared, request.keySharedMeta?.keySharedMode == .sticky,
+           let conflict = keySharedRangeConflict(request.keySharedMeta?.hashRanges ?? [], in: subscription) {
+            replyError(request.requestId, .consumerAssignError, conflict, to: id, into: &outputs)
+            return
         }
         let consumer = ConsumerState(
             key: key, topic: topicName, subscription: request.subscription,
@@ -49,8 +64,9 @@ extension BrokerState {
         connections[id]?.consumers.insert(request.consumerId)
         subscription.consumers.append(key)
         topic.subscriptions[request.subscription] = subscription
+        applyKeySharedJoinRule(key, subscription: subscription)
         outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
-        announceActiveConsumer(topic: topicName, subscription: request.subscription, into: &outputs)
+        announceActiveConsumer(topic: topicName, subscription: request.subscription, newcomer: key, into: &outputs)
     }
 
     /// A new subscription positioned per the request: durable ones by initial position, readers at their start id.

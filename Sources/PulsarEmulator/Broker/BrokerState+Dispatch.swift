@@ -21,6 +21,7 @@ extension BrokerState {
         guard let topic = topics[name], topic.isPersistent, let subscription = topic.subscriptions[subscriptionName],
               !subscription.consumers.isEmpty else { return }
         subscription.cursor.skipTo(firstStored: topic.log.firstEntryId)
+        if subscription.type == .keyShared { liftKeySharedReadLimits(subscription) }
         subscription.pruneAcknowledged()
         let honoursDelay = subscription.type == .shared || subscription.type == .keyShared
         var blockedHashes = Set<Int32>()
@@ -54,7 +55,7 @@ extension BrokerState {
                 if fromRedelivery { subscription.redelivery.remove(id) } else { subscription.cursor.readPosition += 1 }
                 continue
             }
-            guard let target = selectConsumer(for: entry, in: subscription, topic: name, blockedHashes: blockedHashes) else {
+            guard let target = selectConsumer(for: entry, id: id, in: subscription, topic: name, blockedHashes: blockedHashes) else {
                 if subscription.type == .keyShared, !allKeySharedConsumersBlocked(subscription) {
                     // This key's consumer is full: hold the entry (and later ones with its key) for the next round.
                     blockedHashes.insert(entry.keyHash)
@@ -94,82 +95,6 @@ extension BrokerState {
         }
     }
 
-    /// The consumer that gets `entry` now, or nil if none can take it.
-    private func selectConsumer(for entry: StoredEntry, in subscription: Subscription, topic: TopicName,
-                                blockedHashes: Set<Int32>) -> ConsumerKey? {
-        switch subscription.type {
-        case .exclusive, .failover:
-            guard let active = activeConsumer(of: subscription, topic: topic), (consumers[active]?.permits ?? 0) > 0 else { return nil }
-            return active
-        case .keyShared:
-            guard !blockedHashes.contains(entry.keyHash),
-                  let owner = keySharedOwner(hash: entry.keyHash, in: subscription),
-                  (consumers[owner]?.permits ?? 0) > 0 else { return nil }
-            return owner
-        default:
-            return sharedConsumer(in: subscription)
-        }
-    }
-
-    /// Shared: the highest-priority level (lowest number) that has consumers with permits, round robin within it.
-    private func sharedConsumer(in subscription: Subscription) -> ConsumerKey? {
-        let ready = subscription.consumers.filter { (consumers[$0]?.permits ?? 0) > 0 }
-        guard let best = ready.compactMap({ consumers[$0]?.priorityLevel }).min() else { return nil }
-        let candidates = subscription.consumers.filter { consumers[$0]?.priorityLevel == best && (consumers[$0]?.permits ?? 0) > 0 }
-        // Rotate from the position after the last consumer served.
-        let count = subscription.consumers.count
-        for offset in 0..<count {
-            let candidate = subscription.consumers[(subscription.roundRobin + offset) % count]
-            if candidates.contains(candidate) { return candidate }
-        }
-        return candidates.first
-    }
-
-    /// Exclusive: the only consumer. Failover: sorted by priority level then name; partitions spread by index.
-    func activeConsumer(of subscription: Subscription, topic: TopicName) -> ConsumerKey? {
-        guard subscription.type == .failover else { return subscription.consumers.first }
-        let sorted = subscription.consumers.sorted { lhs, rhs in
-            let l = consumers[lhs], r = consumers[rhs]
-            return (l?.priorityLevel ?? 0, l?.name ?? "", lhs) < (r?.priorityLevel ?? 0, r?.name ?? "", rhs)
-        }
-        guard !sorted.isEmpty else { return nil }
-        return sorted[(topic.partitionIndex ?? 0) % sorted.count]
-    }
-
-    /// Tells every consumer of a Failover subscription (protocol ≥ 12) whether it is the active one; called whenever
-    /// the consumer set changes, so newcomers learn they are on standby.
-    mutating func announceActiveConsumer(topic name: TopicName, subscription subscriptionName: String,
-                                         into outputs: inout BrokerOutputs) {
-        guard let topic = topics[name], let subscription = topic.subscriptions[subscriptionName],
-              subscription.type == .failover else { return }
-        let active = activeConsumer(of: subscription, topic: name)
-        if let previous = subscription.announcedActive, previous != active, consumers[previous] != nil {
-            // The old active consumer's unacknowledged entries go to the new one.
-            _ = subscription.returnPending(of: previous, countAsRedelivery: false)
-            consumers[previous]?.unackedMessages = 0
-        }
-        subscription.announcedActive = active
-        for key in subscription.consumers where (connections[key.connection]?.protocolVersion ?? 0) >= 12 {
-            outputs.send(.activeConsumerChange(CommandActiveConsumerChange(consumerId: key.consumerId, isActive: key == active)),
-                         to: key.connection)
-        }
-    }
-
-    /// Key_Shared: who owns a sticky-key hash. STICKY consumers declare ranges; AUTO_SPLIT spreads hashes over the
-    /// consumers sorted by name, stable while the set of consumers is stable.
-    private func keySharedOwner(hash: Int32, in subscription: Subscription) -> ConsumerKey? {
-        if subscription.keySharedMeta?.keySharedMode == .sticky {
-            return subscription.consumers.first { key in consumers[key]?.hashRanges.contains { $0.contains(hash) } ?? false }
-        }
-        let sorted = subscription.consumers.sorted { (consumers[$0]?.name ?? "", $0) < (consumers[$1]?.name ?? "", $1) }
-        guard !sorted.isEmpty else { return nil }
-        return sorted[Int(hash) * sorted.count / 65536]
-    }
-
-    private func allKeySharedConsumersBlocked(_ subscription: Subscription) -> Bool {
-        subscription.consumers.allSatisfy { (consumers[$0]?.permits ?? 0) <= 0 }
-    }
-
     /// Non-persistent topics: each subscription's chosen consumer gets the message if it has permits, else it is dropped.
     mutating func deliverNonPersistent(topic name: TopicName, entryId: Int64, bytes: UnsafeRawBufferPointer, messageCount: Int32,
                                        keyHash: Int32, into outputs: inout BrokerOutputs) {
@@ -178,7 +103,7 @@ extension BrokerState {
                                 isBatch: false, publishTime: 0, deliverAt: 0, keyHash: keyHash)
         for subscriptionName in topic.subscriptions.keys.sorted() {
             guard let subscription = topic.subscriptions[subscriptionName] else { continue }
-            guard let target = selectConsumer(for: entry, in: subscription, topic: name, blockedHashes: []) else {
+            guard let target = selectConsumer(for: entry, id: entryId, in: subscription, topic: name, blockedHashes: []) else {
                 topic.messagesDropped += Int(messageCount)
                 continue
             }

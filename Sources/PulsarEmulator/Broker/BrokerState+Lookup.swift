@@ -38,6 +38,11 @@ extension BrokerState {
     mutating func handlePartitionedMetadata(_ request: CommandPartitionedTopicMetadata, from id: ConnectionID,
                                             into outputs: inout BrokerOutputs) {
         guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        if topics[topic] == nil, partitionedTopics[topic] == nil, topic.partitionIndex == nil,
+           configuration.autoTopicCreationPartitions > 0, configuration.allowAutoTopicCreation, request.metadataAutoCreationEnabled {
+            // allowAutoTopicCreationType=partitioned: the metadata is created now, the partitions on first use.
+            partitionedTopics[topic] = configuration.autoTopicCreationPartitions
+        }
         let partitions = partitionedTopics[topic] ?? 0
         if partitions == 0, topics[topic] == nil, !request.metadataAutoCreationEnabled || !configuration.allowAutoTopicCreation,
            !isPartitionOfExistingTopic(topic) {

@@ -61,8 +61,16 @@ extension BrokerState {
             replyError(request.requestId, .notAllowedError, "Unknown producer access mode \(mode)", to: id, into: &outputs)
             return
         }
-        let producer = ProducerState(key: key, topic: topicName, name: producerName, accessMode: mode, isReady: ready,
+        let schemaVersion: [UInt8]?
+        switch registerSchema(request.schema, for: topicName) {
+        case .success(let version): schemaVersion = version
+        case .failure(let failure):
+            replyError(request.requestId, failure.error, failure.message, to: id, into: &outputs)
+            return
+        }
+        var producer = ProducerState(key: key, topic: topicName, name: producerName, accessMode: mode, isReady: ready,
                                      requestId: request.requestId, connectedSince: now)
+        producer.schemaVersion = schemaVersion
         producers[key] = producer
         connections[id]?.producers.insert(request.producerId)
         if ready { topic.producers.append(key) } else { topic.waitingProducers.append(key) }
@@ -72,7 +80,8 @@ extension BrokerState {
     private func producerSuccess(for producer: ProducerState, requestId: UInt64) -> CommandProducerSuccess {
         let topic = topics[producer.topic]
         var success = CommandProducerSuccess(requestId: requestId, producerName: producer.name,
-                                             lastSequenceId: topic?.lastSequenceIds[producer.name] ?? -1)
+                                             lastSequenceId: configuration.deduplication ? topic?.lastSequenceIds[producer.name] ?? -1 : -1)
+        if let version = producer.schemaVersion { success.schemaVersion = version }
         if producer.accessMode != .shared { success.topicEpoch = topic?.topicEpoch ?? 0 }
         if !producer.isReady { success.producerReady = false }
         return success
@@ -107,6 +116,13 @@ extension BrokerState {
         let highestSequenceId = send.hasHighestSequenceId && send.highestSequenceId > send.sequenceId
             ? send.highestSequenceId : send.sequenceId
         let topic = topics[producer.topic]!
+        if configuration.deduplication, let last = topic.lastSequenceIds[producer.name], Int64(bitPattern: send.sequenceId) <= last {
+            // Deduplication: a sequence id already stored is acknowledged with (-1, -1) and not stored again.
+            outputs.send(.sendReceipt(CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId,
+                                                         messageId: MessageIdData(ledgerId: UInt64.max, entryId: UInt64.max),
+                                                         highestSequenceId: send.hasHighestSequenceId ? send.highestSequenceId : nil)), to: id)
+            return
+        }
         let entryId: Int64
         if topic.isPersistent {
             entryId = entry.bytes.withUnsafeBytes { bytes in
@@ -158,7 +174,8 @@ extension BrokerState {
             waiting.isReady = true
             producers[next] = waiting
             outputs.send(.producerSuccess(CommandProducerSuccess(requestId: waiting.requestId, producerName: waiting.name,
-                                                                 lastSequenceId: topic.lastSequenceIds[waiting.name] ?? -1,
+                                                                 lastSequenceId: configuration.deduplication
+                                                                     ? topic.lastSequenceIds[waiting.name] ?? -1 : -1,
                                                                  topicEpoch: topic.topicEpoch, producerReady: true)),
                          to: next.connection)
         }
@@ -169,17 +186,18 @@ extension BrokerState {
         topic.waitingProducers.removeAll { $0 == key }
     }
 
-    /// The Key_Shared sticky-key hash of an entry: Murmur3 of the ordering key, else the partition key,
-    /// else the broker's `NONE_KEY`, modulo the 65,536-slot hash range.
+    /// The Key_Shared sticky-key hash of an entry: non-negative Murmur3 of the ordering key, else the partition key
+    /// (base64-decoded when flagged), else the broker's `NONE_KEY`. Hash-range selectors use it modulo 65,536.
     static func stickyKeyHash(_ metadata: MessageMetadata) -> Int32 {
         let key: [UInt8]
         if metadata.hasOrderingKey {
             key = metadata.orderingKey
         } else if metadata.hasPartitionKey {
-            key = Array(metadata.partitionKey.utf8)
+            key = metadata.partitionKeyB64Encoded ? (Base64Decoding.decode(metadata.partitionKey) ?? Array(metadata.partitionKey.utf8))
+                : Array(metadata.partitionKey.utf8)
         } else {
             key = Array("NONE_KEY".utf8)
         }
-        return Murmur3.pulsarHash(key) % 65536
+        return Murmur3.pulsarHash(key)
     }
 }

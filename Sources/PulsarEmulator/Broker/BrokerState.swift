@@ -23,6 +23,8 @@ struct BrokerState {
     var partitionedTopics: [TopicName: Int] = [:]
     var producers: [ProducerKey: ProducerState] = [:]
     var consumers: [ConsumerKey: ConsumerState] = [:]
+    /// Schema registries by (partitioned) topic.
+    var schemas: [TopicName: SchemaRegistry] = [:]
     /// Tenants and namespaces known to the admin REST API.
     var adminCatalog = AdminCatalog()
     private var nextLedgerId: UInt64 = 1
@@ -31,6 +33,9 @@ struct BrokerState {
     init(configuration: EmulatorConfiguration, advertisedServiceURL: String) {
         self.configuration = configuration
         self.advertisedServiceURL = advertisedServiceURL
+        for (name, partitions) in configuration.partitionedTopics where partitions > 0 {
+            if let topic = try? TopicName(name) { partitionedTopics[topic] = partitions }
+        }
     }
 
     // MARK: Connections
@@ -112,9 +117,8 @@ struct BrokerState {
         case .consumerStats(let request): handleConsumerStats(request, from: id, into: &outputs)
         case .seek(let request): handleSeek(request, from: id, now: now, into: &outputs)
         case .getTopicsOfNamespace(let request): handleGetTopicsOfNamespace(request, from: id, into: &outputs)
-        case .getSchema(let request):
-            outputs.send(.getSchemaResponse(CommandGetSchemaResponse(
-                requestId: request.requestId, errorCode: .topicNotFound, errorMessage: "Topic does not have a schema")), to: id)
+        case .getSchema(let request): handleGetSchema(request, from: id, into: &outputs)
+        case .getOrCreateSchema(let request): handleGetOrCreateSchema(request, from: id, into: &outputs)
         case .connect:
             refuseConnection(id, "CONNECT received twice", into: &outputs)
         default:

@@ -34,6 +34,8 @@ final class Subscription: @unchecked Sendable {  // only used under the broker l
     var announcedActive: ConsumerKey?
     /// Key_Shared policy of the first consumer (mode and whether out-of-order delivery is allowed).
     var keySharedMeta: KeySharedMeta?
+    /// Consistent-hash ring over the current consumers, rebuilt when they change.
+    var hashRing: (consumers: [ConsumerKey], ring: ConsistentHashRing)?
     /// Subscription properties given at creation.
     var properties: [KeyValue] = []
     /// Messages delivered to consumers, for statistics.

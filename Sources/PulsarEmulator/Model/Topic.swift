@@ -55,6 +55,8 @@ struct ProducerState {
     let requestId: UInt64
     /// When it was created, milliseconds since the epoch.
     let connectedSince: Int64
+    /// Schema version registered with this producer's schema, sent back in PRODUCER_SUCCESS.
+    var schemaVersion: [UInt8]?
     /// Messages published.
     var messagesIn = 0
     /// Bytes published.
@@ -73,8 +75,11 @@ struct ConsumerState {
     let name: String
     /// Shared: lower number = higher priority. Failover: orders the choice of the active consumer.
     let priorityLevel: Int32
-    /// Key_Shared hash ranges (STICKY) given by the consumer, inclusive.
+    /// Key_Shared hash ranges (STICKY) given by the consumer, inclusive, over `hash % 65536`.
     let hashRanges: [ClosedRange<Int32>]
+    /// Key_Shared "recently joined" rule: a consumer that joined while entries were out with others gets no entry at or
+    /// beyond this id until everything before it is acknowledged, so no key is served out of order.
+    var keySharedReadLimit: Int64?
     /// Messages the broker may still push (FLOW adds, every dispatched message removes; may go below zero for a batch).
     var permits = 0
     /// Messages dispatched and not yet acknowledged.

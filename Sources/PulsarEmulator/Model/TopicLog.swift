@@ -12,7 +12,7 @@ struct StoredEntry {
     var publishTime: UInt64
     /// Delayed delivery time in milliseconds since the epoch, or 0 for none.
     var deliverAt: Int64
-    /// Key_Shared hash (Murmur3 of the ordering key, else the partition key, modulo 65536), or -1 without a key.
+    /// Sticky-key hash: non-negative Murmur3 of the ordering key, else the partition key, else `NONE_KEY`.
     var keyHash: Int32
 }
 

@@ -54,41 +54,61 @@ final class PulsarLiteProcess: Sendable {
         var toml = settings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         toml += ["", "[metrics]", "enabled = false", ""]
         try toml.joined(separator: "\n").write(to: directory.appendingPathComponent("pulsar-lite.toml"), atomically: true, encoding: .utf8)
-        port = try Self.freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python ?? "/usr/bin/python3")
-        process.arguments = ["-c", Self.watchdog, binary, "--config", directory.appendingPathComponent("pulsar-lite.toml").path,
-                             "--addr", "127.0.0.1:\(port)", "--db-path", directory.appendingPathComponent("db").path,
-                             "--log-level", "error"]
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(15)
-        while true {
-            if let connection = try? await TCPConnection.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(200)) {
-                connection.close()
+        // A loaded CI machine can be slow to start it, and another process may take the port between choosing and
+        // binding it: try a few times, each on a fresh port.
+        var lastError = LiteError(message: "pulsar-lite did not start")
+        for _ in 0..<3 {
+            let port = try Self.freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.python ?? "/usr/bin/python3")
+            process.arguments = ["-c", Self.watchdog, binary, "--config", directory.appendingPathComponent("pulsar-lite.toml").path,
+                                 "--addr", "127.0.0.1:\(port)", "--db-path", directory.appendingPathComponent("db-\(port)").path,
+                                 "--log-level", "error"]
+            process.currentDirectoryURL = directory
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if await Self.waitUntilAccepting(port: port, process: process, within: .seconds(30)) {
+                self.port = port
+                self.process = process
                 return
             }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                await stop()
-                throw LiteError(message: "pulsar-lite did not start on port \(port)")
-            }
-            try await Task.sleep(for: .milliseconds(10))
+            await Self.stop(process)
+            lastError = LiteError(message: "pulsar-lite did not start on port \(port)")
         }
+        try? FileManager.default.removeItem(at: directory)
+        throw lastError
+    }
+
+    /// Polls the port until the broker accepts a connection (there is no readiness event to await from a child
+    /// process), or the process exits, or time runs out.
+    private static func waitUntilAccepting(port: Int, process: Process, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline {
+            if let connection = try? await TCPConnection.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(200)) {
+                connection.close()
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 
     /// Stops the broker (the watchdog kills it on SIGTERM; its storage is thrown away, so nothing needs a graceful
     /// shutdown) and deletes its storage. Polls instead of `waitUntilExit`, which can block forever outside a run
     /// loop on Linux.
     func stop() async {
+        await Self.stop(process)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func stop(_ process: Process) async {
         if process.isRunning {
             process.terminate()
             let deadline = ContinuousClock.now + .seconds(5)
             while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private static func freePort() throws -> Int {
