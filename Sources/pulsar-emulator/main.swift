@@ -22,6 +22,11 @@ let usage = """
       --max-message-size BYTES     largest accepted message (default 5242880)
       --keep-alive-seconds N       ping idle connections after N seconds, close after 2N (default 30)
       --no-auto-topic-creation     refuse producers and consumers on topics that do not exist
+      --auto-partitions N          auto-create partitioned topics with N partitions (default 0: non-partitioned)
+      --partitioned-topic NAME:N   create a partitioned topic at start (repeatable)
+      --deduplication              acknowledge repeated sequence ids without storing them again
+      --retention POLICY           until-acknowledged (default), forever, or entries:N
+      --manual-clock               time moves only through POST /pulsarkit/clock/advance?ms=N (needs the admin port)
       --log-level LEVEL            trace, debug, info, warn, error or off (default info)
       -h, --help                   show this help
 
@@ -77,6 +82,27 @@ func parseConfiguration(_ arguments: [String]) -> EmulatorConfiguration {
             guard let seconds = Int(value(argument)), seconds > 0 else { fail("--keep-alive-seconds needs a positive number") }
             configuration.keepAliveInterval = .seconds(seconds)
         case "--no-auto-topic-creation": configuration.allowAutoTopicCreation = false
+        case "--auto-partitions":
+            guard let partitions = Int(value(argument)), partitions >= 0 else { fail("--auto-partitions needs a number >= 0") }
+            configuration.autoTopicCreationPartitions = partitions
+        case "--partitioned-topic":
+            let spec = value(argument)
+            guard let colon = spec.lastIndex(of: ":"), let partitions = Int(spec[spec.index(after: colon)...]), partitions > 0
+            else { fail("--partitioned-topic needs NAME:PARTITIONS") }
+            configuration.partitionedTopics[String(spec[..<colon])] = partitions
+        case "--deduplication": configuration.deduplication = true
+        case "--retention":
+            let policy = value(argument)
+            switch policy {
+            case "until-acknowledged": configuration.retention = .untilAcknowledged
+            case "forever": configuration.retention = .forever
+            default:
+                guard policy.hasPrefix("entries:"), let entries = Int(policy.dropFirst("entries:".count)), entries >= 0 else {
+                    fail("--retention needs until-acknowledged, forever or entries:N")
+                }
+                configuration.retention = .limits(entries: entries, age: nil)
+            }
+        case "--manual-clock": configuration.clock = ManualClock()
         case "--log-level":
             let name = value(argument)
             guard let level = EmulatorConfiguration.LogLevel(name: name) else { fail("unknown log level '\(name)'") }

@@ -3,9 +3,11 @@
 Each test gets its own emulator process on an ephemeral loopback port (start-up takes milliseconds), built by
 scripts/test and located through $PULSARKIT_EMULATOR.
 """
+import json
 import os
 import signal
 import subprocess
+import urllib.request
 import uuid
 
 import pulsar
@@ -39,6 +41,12 @@ class Emulator:
                 raise RuntimeError(f"emulator did not report its admin URL: {admin!r}")
             self.admin_url = admin.split()[2]
 
+    def advance_clock(self, milliseconds):
+        """Moves the emulator's manual clock (started with --manual-clock) and runs the timers that became due."""
+        request = urllib.request.Request(f"{self.admin_url}/pulsarkit/clock/advance?ms={milliseconds}", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)["now"]
+
     def client(self, **options):
         options.setdefault("operation_timeout_seconds", 10)
         options.setdefault("logger", QUIET)
@@ -64,6 +72,21 @@ def emulator():
     yield instance
     stderr = instance.stop()
     assert "stopped" in stderr, f"emulator did not stop cleanly: {stderr}"
+
+
+@pytest.fixture
+def make_emulator():
+    """Starts emulators with extra command-line flags; stops them after the test."""
+    started = []
+
+    def start(*args):
+        instance = Emulator(*args)
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in started:
+        instance.stop()
 
 
 @pytest.fixture

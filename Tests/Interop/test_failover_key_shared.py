@@ -1,0 +1,106 @@
+"""Failover and Key_Shared subscriptions with the official client."""
+import pulsar
+import pytest
+
+from conftest import assert_no_message, receive_all
+
+
+def drain(consumer, timeout_millis=500, ack=True):
+    """Every message that arrives until the consumer stays quiet for `timeout_millis`."""
+    messages = []
+    while True:
+        try:
+            message = consumer.receive(timeout_millis=timeout_millis)
+        except pulsar.Timeout:
+            return messages
+        if ack:
+            consumer.acknowledge(message)
+        messages.append(message)
+
+
+def test_failover_sends_everything_to_one_consumer_and_switches_when_it_leaves(client, topic):
+    first = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.Failover, consumer_name="a")
+    second = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.Failover, consumer_name="b")
+    producer = client.create_producer(topic, batching_enabled=False)
+    for index in range(10):
+        producer.send(str(index).encode())
+    got_first, got_second = drain(first, ack=False), drain(second)
+    active, standby = (first, second) if got_first else (second, first)
+    received = got_first or got_second
+    assert [int(m.data()) for m in received] == list(range(10))
+    assert not (got_first and got_second), "only the active consumer receives"
+    for message in received[:4]:
+        active.acknowledge(message)
+    active.close()
+    # The standby takes over and gets what the active one left unacknowledged, then new messages.
+    producer.send(b"10")
+    taken_over = [int(m.data()) for m in drain(standby)]
+    assert taken_over == list(range(4, 11))
+
+
+def test_failover_on_a_partitioned_topic_spreads_partitions_over_consumers(make_emulator, topic):
+    emulator = make_emulator("--partitioned-topic", f"{topic}:2")
+    client = emulator.client()
+    first = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.Failover, consumer_name="a")
+    second = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.Failover, consumer_name="b")
+    producer = client.create_producer(topic, batching_enabled=False,
+                                      message_routing_mode=pulsar.PartitionsRoutingMode.RoundRobinDistribution)
+    for index in range(20):
+        producer.send(str(index).encode())
+    partitions_first = {m.topic_name() for m in drain(first)}
+    partitions_second = {m.topic_name() for m in drain(second)}
+    assert len(partitions_first) == 1 and len(partitions_second) == 1
+    assert partitions_first != partitions_second
+    client.close()
+
+
+def test_key_shared_keeps_each_key_on_one_consumer_in_order(client, topic):
+    consumers = [client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, consumer_name=f"c{i}")
+                 for i in range(3)]
+    producer = client.create_producer(topic, batching_enabled=False)
+    for index in range(120):
+        producer.send(str(index).encode(), partition_key=f"key-{index % 12}")
+    owners = {}
+    for position, consumer in enumerate(consumers):
+        last_index = {}
+        for message in drain(consumer):
+            key, index = message.partition_key(), int(message.data())
+            assert owners.setdefault(key, position) == position, f"{key} reached two consumers"
+            assert index > last_index.get(key, -1), f"{key} out of order"
+            last_index[key] = index
+    assert len(owners) == 12
+    assert len(set(owners.values())) > 1, "keys are spread over consumers"
+
+
+def test_key_shared_sticky_ranges(client, topic):
+    low = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, key_shared_policy=pulsar.ConsumerKeySharedPolicy(
+        key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(0, 32767)]))
+    high = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, key_shared_policy=pulsar.ConsumerKeySharedPolicy(
+        key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(32768, 65535)]))
+    with pytest.raises(pulsar.PulsarException):
+        client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, key_shared_policy=pulsar.ConsumerKeySharedPolicy(
+            key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(100, 200)]))
+    producer = client.create_producer(topic, batching_enabled=False)
+    for index in range(40):
+        producer.send(str(index).encode(), partition_key=f"k{index}")
+    total = len(drain(low)) + len(drain(high))
+    assert total == 40
+
+
+def test_key_shared_consumer_joining_late_does_not_break_per_key_order(client, topic):
+    first = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, consumer_name="first",
+                             receiver_queue_size=1000)
+    producer = client.create_producer(topic, batching_enabled=False)
+    for index in range(40):
+        producer.send(str(index).encode(), partition_key=f"key-{index % 8}")
+    held = receive_all(first, 40, ack=False)          # delivered to `first`, not acknowledged yet
+    late = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, consumer_name="late",
+                            receiver_queue_size=1000)
+    for index in range(40, 80):
+        producer.send(str(index).encode(), partition_key=f"key-{index % 8}")
+    # While `first` holds older messages, the newcomer must not get newer messages of any key.
+    assert_no_message(late)
+    for message in held:
+        first.acknowledge(message)
+    rest = drain(first) + drain(late)
+    assert sorted(int(m.data()) for m in rest) == list(range(40, 80))
