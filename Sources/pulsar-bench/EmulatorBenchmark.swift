@@ -16,6 +16,7 @@ enum EmulatorBenchmark {
         say("start to accepting connections (in-process, median of 21): \(format(start * 1e6, 0)) µs (target < 10 ms)")
 
         let (rssBefore, rssAfter) = try await retainedMemory(messages: retained)
+        say("(throughput rows are bound by the Python client itself; the broker CPU row compares the brokers' own cost)")
         say("RSS with \(retained) retained 100-byte messages: \(rssAfter / 1_048_576) MiB "
               + "(\(rssBefore / 1_048_576) MiB before publishing; target < 300 MB)")
 
@@ -25,7 +26,9 @@ enum EmulatorBenchmark {
         }
         let script = packageRoot().appendingPathComponent("scripts/bench/pulsar_load.py").path
         let emulator = try await PulsarEmulator.start()
-        let ours = try runLoad(python: python, script: script, url: emulator.serviceURL, messages: messages)
+        let cpuBefore = processCPUSeconds()
+        var ours = try runLoad(python: python, script: script, url: emulator.serviceURL, messages: messages)
+        ours["broker_cpu_s"] = processCPUSeconds() - cpuBefore   // the emulator runs in this process
         await emulator.shutdown()
         guard let lite = try await startPulsarLite(python: python) else {
             say("pulsar-lite not found in that venv: comparison skipped")
@@ -37,7 +40,9 @@ enum EmulatorBenchmark {
             kill(lite.process.processIdentifier, SIGKILL)
             lite.process.waitUntilExit()
         }
-        let theirs = try runLoad(python: python, script: script, url: lite.url, messages: messages)
+        let liteBefore = childCPUSeconds(pid: lite.process.processIdentifier)
+        var theirs = try runLoad(python: python, script: script, url: lite.url, messages: messages)
+        theirs["broker_cpu_s"] = childCPUSeconds(pid: lite.process.processIdentifier) - liteBefore
         report(emulator: ours, pulsarLite: theirs)
     }
 
@@ -100,6 +105,24 @@ enum EmulatorBenchmark {
         let stored = emulator.topic("retained")?.storedMessages ?? 0
         precondition(stored == messages, "stored \(stored) of \(messages)")
         return (before, residentBytes())
+    }
+
+    /// User + system CPU seconds used by this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// User + system CPU seconds used so far by process `pid` (from /proc/<pid>/stat, in clock ticks).
+    static func childCPUSeconds(pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime field 14, stime field 15 (1-based over the whole line).
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// VmRSS of this process, in bytes.
@@ -169,10 +192,12 @@ enum EmulatorBenchmark {
                                              ("consume_ack_msgs_per_s", "consume+ack (msg/s)", true),
                                              ("end_to_end_msgs_per_s", "end-to-end (msg/s)", true),
                                              ("roundtrip_p50_us", "round trip p50 (µs)", false),
-                                             ("roundtrip_p99_us", "round trip p99 (µs)", false)] {
+                                             ("roundtrip_p99_us", "round trip p99 (µs)", false),
+                                             ("broker_cpu_s", "broker CPU for the run (s)", false)] {
             let ours = emulator[key] ?? 0, theirs = pulsarLite[key] ?? 0
             let ratio = theirs > 0 ? ours / theirs : 0
-            say(row([label, format(ours, 0), format(theirs, 0), format(ratio, 2) + "x"], widths: widths)
+            let digits = key == "broker_cpu_s" ? 2 : 0
+            say(row([label, format(ours, digits), format(theirs, digits), format(ratio, 2) + "x"], widths: widths)
                   + (higherIsBetter ? "" : "  (lower is better)"))
         }
     }
