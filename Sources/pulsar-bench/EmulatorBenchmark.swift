@@ -16,7 +16,6 @@ enum EmulatorBenchmark {
         say("start to accepting connections (in-process, median of 21): \(format(start * 1e6, 0)) µs (target < 10 ms)")
 
         let (rssBefore, rssAfter) = try await retainedMemory(messages: retained)
-        say("(throughput rows are bound by the Python client itself; the broker CPU row compares the brokers' own cost)")
         say("RSS with \(retained) retained 100-byte messages: \(rssAfter / 1_048_576) MiB "
               + "(\(rssBefore / 1_048_576) MiB before publishing; target < 300 MB)")
 
@@ -200,6 +199,7 @@ enum EmulatorBenchmark {
             say(row([label, format(ours, digits), format(theirs, digits), format(ratio, 2) + "x"], widths: widths)
                   + (higherIsBetter ? "" : "  (lower is better)"))
         }
+        say("(the throughput rows are bound by the Python client itself; broker CPU compares the brokers' own cost)")
     }
 
     static func packageRoot() -> URL {
