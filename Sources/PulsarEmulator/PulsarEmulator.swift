@@ -142,8 +142,7 @@ public final class PulsarEmulator: Sendable {
     /// Does nothing to the time of a ``SystemClock``, but still runs the timers.
     public func advanceTime(by duration: Duration) {
         if let manual = configuration.clock as? ManualClock {
-            let (seconds, attoseconds) = duration.components
-            manual.advance(milliseconds: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            manual.advance(milliseconds: duration.wholeMilliseconds)
         }
         core.tick()
     }

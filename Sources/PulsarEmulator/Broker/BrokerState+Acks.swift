@@ -119,8 +119,7 @@ extension BrokerState {
             var keepFrom = boundary
             if let entries { keepFrom = min(keepFrom, max(topic.log.firstEntryId, topic.log.nextEntryId - Int64(entries))) }
             if let age, let now {
-                let (seconds, attoseconds) = age.components
-                let cutoff = now - (seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+                let cutoff = now - age.wholeMilliseconds
                 keepFrom = min(keepFrom, topic.log.firstEntry(publishedAtOrAfter: UInt64(max(0, cutoff))))
             } else if age != nil {
                 keepFrom = topic.log.firstEntryId

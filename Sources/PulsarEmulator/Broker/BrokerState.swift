@@ -58,8 +58,7 @@ struct BrokerState {
     }
 
     var keepAliveMilliseconds: Int64 {
-        let (seconds, attoseconds) = configuration.keepAliveInterval.components
-        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        max(1, configuration.keepAliveInterval.wholeMilliseconds)
     }
 
     /// Time passed: keep-alive pings and timeouts, delayed messages that became due.

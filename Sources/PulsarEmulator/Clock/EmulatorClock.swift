@@ -47,3 +47,11 @@ public final class ManualClock: EmulatorClock {
         current.store(milliseconds, ordering: .releasing)
     }
 }
+
+extension Duration {
+    /// The duration in whole milliseconds (the emulator clock's unit).
+    var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
