@@ -38,6 +38,7 @@ extension BrokerState {
     mutating func handlePartitionedMetadata(_ request: CommandPartitionedTopicMetadata, from id: ConnectionID,
                                             into outputs: inout BrokerOutputs) {
         guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        guard authorizePartitionedMetadata(topic, requestId: request.requestId, from: id, into: &outputs) else { return }
         let partitions = partitionedTopics[topic] ?? 0
         if partitions == 0, topics[topic] == nil, !request.metadataAutoCreationEnabled || !configuration.allowAutoTopicCreation,
            !isPartitionOfExistingTopic(topic) {
@@ -51,7 +52,8 @@ extension BrokerState {
     }
 
     mutating func handleLookup(_ request: CommandLookupTopic, from id: ConnectionID, into outputs: inout BrokerOutputs) {
-        guard parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) != nil else { return }
+        guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        guard authorizeLookup(topic, requestId: request.requestId, from: id, into: &outputs) else { return }
         outputs.send(.lookupResponse(CommandLookupTopicResponse(
             brokerServiceUrl: advertisedServiceURL, response: .connect, requestId: request.requestId,
             authoritative: true, proxyThroughServiceUrl: false)), to: id)
@@ -59,6 +61,7 @@ extension BrokerState {
 
     mutating func handleGetTopicsOfNamespace(_ request: CommandGetTopicsOfNamespace, from id: ConnectionID,
                                              into outputs: inout BrokerOutputs) {
+        guard authorizeTopicListing(request.namespace, requestId: request.requestId, from: id, into: &outputs) else { return }
         let names = topicNames(inNamespace: request.namespace, mode: request.mode)
         outputs.send(.getTopicsOfNamespaceResponse(CommandGetTopicsOfNamespaceResponse(
             requestId: request.requestId, topics: names, filtered: false, changed: true)), to: id)

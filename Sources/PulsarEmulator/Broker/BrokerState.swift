@@ -25,12 +25,15 @@ struct BrokerState {
     var consumers: [ConsumerKey: ConsumerState] = [:]
     /// Tenants and namespaces known to the admin REST API.
     var adminCatalog = AdminCatalog()
+    /// Token authentication, authorization and the authenticated sessions (see BrokerState+Auth).
+    var auth: BrokerAuthState
     private var nextLedgerId: UInt64 = 1
     private var nameCounter = 0
 
     init(configuration: EmulatorConfiguration, advertisedServiceURL: String) {
         self.configuration = configuration
         self.advertisedServiceURL = advertisedServiceURL
+        auth = BrokerAuthState(configuration.authentication)
     }
 
     // MARK: Connections
@@ -44,6 +47,7 @@ struct BrokerState {
     /// A connection is gone (peer closed, error, or the broker closed it): release its producers and consumers.
     mutating func connectionClosed(_ id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         guard let connection = connections.removeValue(forKey: id) else { return }
+        auth.sessions[id] = nil
         for producerId in connection.producers {
             removeProducer(ProducerKey(connection: id, producerId: producerId), into: &outputs)
         }
@@ -57,7 +61,7 @@ struct BrokerState {
         return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 
-    /// Time passed: keep-alive pings and timeouts, delayed messages that became due.
+    /// Time passed: keep-alive pings and timeouts, token expiry checks, delayed messages that became due.
     mutating func tick(now: Int64, into outputs: inout BrokerOutputs) {
         for id in connections.keys.sorted() where connections[id]!.nextKeepAliveCheck <= now {
             var connection = connections[id]!
@@ -71,6 +75,7 @@ struct BrokerState {
             }
             connections[id] = connection
         }
+        checkAuthenticationExpiry(now: now, into: &outputs)
         releaseDueDelayedEntries(now: now, into: &outputs)
     }
 
@@ -91,7 +96,7 @@ struct BrokerState {
                 refuseConnection(id, "expected CONNECT, got \(frame.command.type)", into: &outputs)
                 return
             }
-            handleConnect(connect, from: id, into: &outputs)
+            handleConnect(connect, from: id, now: now, into: &outputs)
             return
         }
         switch frame.command {
@@ -115,6 +120,7 @@ struct BrokerState {
         case .getSchema(let request):
             outputs.send(.getSchemaResponse(CommandGetSchemaResponse(
                 requestId: request.requestId, errorCode: .topicNotFound, errorMessage: "Topic does not have a schema")), to: id)
+        case .authResponse(let response): handleAuthResponse(response, from: id, now: now, into: &outputs)
         case .connect:
             refuseConnection(id, "CONNECT received twice", into: &outputs)
         default:
@@ -137,7 +143,9 @@ struct BrokerState {
         refuseConnection(id, "malformed frame: \(error.message)", into: &outputs)
     }
 
-    private mutating func handleConnect(_ connect: CommandConnect, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+    private mutating func handleConnect(_ connect: CommandConnect, from id: ConnectionID, now: Int64,
+                                        into outputs: inout BrokerOutputs) {
+        guard authenticateConnect(connect, from: id, now: now, into: &outputs) else { return }
         var connection = connections[id]!
         connection.protocolVersion = min(connect.protocolVersion, Self.protocolVersion)
         connection.clientVersion = connect.clientVersion
