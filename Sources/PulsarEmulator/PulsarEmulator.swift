@@ -77,6 +77,7 @@ public final class PulsarEmulator: Sendable {
             }
         }
         logger.info("listening on \(listener.localAddress), advertising \(serviceURL)")
+        if let authentication = configuration.authentication { logger.info(authentication.summary) }
     }
 
     private static func advertisedAddress(_ configuration: EmulatorConfiguration, port: Int) -> String {

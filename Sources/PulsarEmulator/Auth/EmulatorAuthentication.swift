@@ -100,10 +100,15 @@ public struct EmulatorAuthentication: Sendable {
 
     /// The validator these settings describe.
     ///
-    /// - Throws: `AuthError` (`invalidConfiguration`) for inconsistent settings, e.g. an RSA key with ES256.
+    /// - Throws: `AuthError` for inconsistent settings, e.g. an RSA key with ES256 (`invalidConfiguration`), or a
+    ///   secret shorter than HS256's 32 bytes (`invalidKey`; the broker refuses such keys at start-up too).
     public func makeValidator() throws(AuthError) -> TokenValidator {
-        try TokenValidator(key: verificationKey, publicAlgorithm: publicAlgorithm, roleClaim: roleClaim,
-                           audienceClaim: audienceClaim, audience: audience)
+        if case .secret(let secret) = verificationKey, secret.count < 32 {
+            throw AuthError(.invalidKey, "the secret key is \(secret.count) bytes; HS256 needs at least 32 (a setting that "
+                            + "is neither an existing file nor a data: or file: URL is read as base64)")
+        }
+        return try TokenValidator(key: verificationKey, publicAlgorithm: publicAlgorithm, roleClaim: roleClaim,
+                                  audienceClaim: audienceClaim, audience: audience)
     }
 
     /// Mints a token for `role` the emulator accepts, like `pulsar tokens create --subject role`: header
@@ -122,6 +127,21 @@ public struct EmulatorAuthentication: Sendable {
         if let audience, claims[audienceClaim ?? "aud"] == nil { claims[audienceClaim ?? "aud"] = .string(audience) }
         for (name, value) in extraClaims { claims[name] = value }
         return try TokenMinter.mint(claims: claims, algorithm: algorithm, key: signingKey)
+    }
+
+    /// One line for the log: key type, claims, authorization.
+    var summary: String {
+        let key = switch verificationKey {
+        case .secret(let secret): "a \(secret.count)-byte secret (HS256/384/512)"
+        case .rsa: "an RSA public key (\(publicAlgorithm ?? .rs256))"
+        case .ecP256: "a P-256 public key (ES256)"
+        }
+        var line = "token authentication on: \(key), role claim '\(roleClaim)'"
+        if let audience { line += ", audience '\(audience)' in '\(audienceClaim ?? "aud")'" }
+        if let anonymousRole { line += ", anonymous role '\(anonymousRole)'" }
+        guard authorizationEnabled else { return line + "; authorization off" }
+        return line + "; authorization on, superusers [\(superuserRoles.sorted().joined(separator: ", "))], "
+            + "\(grants.count) grant\(grants.count == 1 ? "" : "s")"
     }
 
     private func defaultAlgorithm(for key: JWTSigningKey) -> JWTAlgorithm {
