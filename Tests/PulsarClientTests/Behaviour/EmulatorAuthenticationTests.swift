@@ -113,6 +113,29 @@ struct EmulatorAuthenticationTests {
         }
     }
 
+    @Test("the README's example")
+    func readmeExample() async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.clock = ManualClock()
+        configuration.authentication = .generatedSecret()
+        configuration.authentication?.superuserRoles = ["admin"]
+        configuration.authentication?.grants = [PermissionGrant(role: "app", namespace: "public/default", actions: [.produce, .consume])]
+        try await withPulsarEmulator(configuration) { emulator in
+            let token = try emulator.mintToken(role: "app", expiresIn: .seconds(60))
+            var client = ClientConfiguration(serviceURL: emulator.serviceURL)
+            client.authentication = .token(token)
+            client.logger = .silent
+            let pulsar = try PulsarClient(configuration: client)
+            _ = try await pulsar.makeProducer(topic: "orders").send(bytes("hello"))
+            await pulsar.close()
+            emulator.advanceTime(by: .seconds(61))
+            emulator.grant(PermissionGrant(role: "reporting", topic: try TopicName("orders"), actions: [.consume]))
+        }
+        let standalone = EmulatorAuthentication.generatedSecret()
+        let token = try standalone.mintToken(role: "svc", expiresAt: 4_102_444_800)
+        #expect(try standalone.makeValidator().validate(token, now: 1_700_000_000).role == "svc")
+    }
+
     @Test("PULSAR_JWT_TOKEN through ClientConfiguration.fromEnvironment")
     func environmentToken() async throws {
         try await withBroker(.emulator, tcp: true, emulatorConfiguration: Self.configuration()) { broker in
