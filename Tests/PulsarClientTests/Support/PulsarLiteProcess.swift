@@ -48,14 +48,37 @@ final class PulsarLiteProcess: Sendable {
     }
 
     /// Starts pulsar-lite with `settings` (top-level keys of pulsar-lite.toml) and waits until it accepts connections.
+    ///
+    /// The free port is found by binding port 0 and closing it, so another test binding port 0 meanwhile can take it;
+    /// pulsar-lite then exits at once with AddrInUse, and is started again on another port (up to 5 times).
     init(binary: String, settings: [String: String] = [:]) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pulsar-lite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var toml = settings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         toml += ["", "[metrics]", "enabled = false", ""]
         try toml.joined(separator: "\n").write(to: directory.appendingPathComponent("pulsar-lite.toml"), atomically: true, encoding: .utf8)
-        port = try Self.freePort()
-        process = Process()
+        var attempt = 1
+        while true {
+            let port = try Self.freePort()
+            let process = try Self.launch(binary: binary, directory: directory, port: port)
+            switch await Self.waitUntilListening(process, port: port) {
+            case .listening:
+                self.port = port
+                self.process = process
+                return
+            case .exited where attempt < 5:
+                attempt += 1
+                continue
+            case .exited, .timedOut:
+                await Self.stop(process)
+                try? FileManager.default.removeItem(at: directory)
+                throw LiteError(message: "pulsar-lite did not start on port \(port) (attempt \(attempt))")
+            }
+        }
+    }
+
+    private static func launch(binary: String, directory: URL, port: Int) throws -> Process {
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python ?? "/usr/bin/python3")
         process.arguments = ["-c", Self.watchdog, binary, "--config", directory.appendingPathComponent("pulsar-lite.toml").path,
                              "--addr", "127.0.0.1:\(port)", "--db-path", directory.appendingPathComponent("db").path,
@@ -64,17 +87,21 @@ final class PulsarLiteProcess: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        return process
+    }
+
+    private enum StartOutcome { case listening, exited, timedOut }
+
+    private static func waitUntilListening(_ process: Process, port: Int) async -> StartOutcome {
         let deadline = ContinuousClock.now + .seconds(15)
         while true {
             if let connection = try? await TCPConnection.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(200)) {
                 connection.close()
-                return
+                return .listening
             }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                await stop()
-                throw LiteError(message: "pulsar-lite did not start on port \(port)")
-            }
-            try await Task.sleep(for: .milliseconds(10))
+            guard process.isRunning else { return .exited }
+            guard ContinuousClock.now < deadline else { return .timedOut }
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -82,13 +109,16 @@ final class PulsarLiteProcess: Sendable {
     /// shutdown) and deletes its storage. Polls instead of `waitUntilExit`, which can block forever outside a run
     /// loop on Linux.
     func stop() async {
-        if process.isRunning {
-            process.terminate()
-            let deadline = ContinuousClock.now + .seconds(5)
-            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
+        await Self.stop(process)
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func stop(_ process: Process) async {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     private static func freePort() throws -> Int {
