@@ -30,7 +30,7 @@ let tokensUsage = """
           Prints the header and the claims without checking anything.
 
     KEY is a file path, file:///path, data:;base64,<base64> or bare base64, as in the broker's settings. A secret
-    key file holds the raw bytes (-b/--base64: base64 text).
+    key file holds the raw bytes (-b/--base64: base64 text). --algorithm is accepted for --signature-algorithm.
     """
 
 /// The `tokens` subcommands.
@@ -82,7 +82,7 @@ enum TokensCommand {
 
         mutating func read(_ argument: String, from reader: inout ArgumentReader) {
             switch argument {
-            case "-a", "--signature-algorithm":
+            case "-a", "--signature-algorithm", "--algorithm":
                 let algorithm = JWTAlgorithm(name: reader.value(for: argument).uppercased())
                 guard algorithm.isSupported else { fail("unsupported algorithm \(algorithm)", usage: tokensUsage) }
                 self.algorithm = algorithm
