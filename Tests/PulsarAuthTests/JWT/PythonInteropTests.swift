@@ -18,16 +18,21 @@ import PulsarAuth
     }()
 
     /// Why the test cannot run, or `nil` if it can.
-    static let skipReason: String? = {
+    static func skipReason() async -> String? {
         guard let python, !python.isEmpty else {
             return "PULSARKIT_PYTHON is not set; skipping the PyJWT cross-check"
         }
         guard KeyFileIO.fileExists(path: script) else { return "\(script) not found" }
-        let (status, output) = run(python, ["-c", "import jwt, cryptography"], input: Data())
+        let (status, output) = await run(python, ["-c", "import jwt, cryptography"], input: Data())
         return status == 0 ? nil : "\(python) cannot import jwt/cryptography: \(output)"
-    }()
+    }
 
-    static func run(_ executable: String, _ arguments: [String], input: Data) -> (Int32, String) {
+    /// Runs a process to its end on a thread of its own (waiting blocks, and must not hold a test-runner thread).
+    static func run(_ executable: String, _ arguments: [String], input: Data) async -> (Int32, String) {
+        await offTheTestThreads { runBlocking(executable, arguments, input: input) }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], input: Data) -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -48,13 +53,13 @@ import PulsarAuth
     }
 
     @Test(.enabled("requires PULSARKIT_PYTHON with PyJWT") {
-        if let reason = PythonInteropTests.skipReason {
+        if let reason = await PythonInteropTests.skipReason() {
             print("PythonInteropTests skipped: \(reason)")
             return false
         }
         return true
     })
-    func pyJWTVerifiesSwiftMintedTokens() throws {
+    func pyJWTVerifiesSwiftMintedTokens() async throws {
         let expiry: UInt64 = 4_102_444_800
         var cases = [JSONValue]()
         for algorithm in JWTAlgorithm.supported {
@@ -76,7 +81,7 @@ import PulsarAuth
             cases.append(.object(entry))
         }
         let request: JSONValue = ["cases": .array(cases)]
-        let (status, output) = Self.run(Self.python!, [Self.script, "verify"], input: Data(request.serializedBytes))
+        let (status, output) = await Self.run(Self.python!, [Self.script, "verify"], input: Data(request.serializedBytes))
         print(output)
         #expect(status == 0, "PyJWT rejected Swift-minted tokens:\n\(output)")
         #expect(output.contains("pyjwt verified \(JWTAlgorithm.supported.count) of \(JWTAlgorithm.supported.count) tokens"))
