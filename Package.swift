@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "PulsarWire", targets: ["PulsarWire"]),
+        .library(name: "PulsarAuth", targets: ["PulsarAuth"]),
         .library(name: "PulsarEmulator", targets: ["PulsarEmulator"]),
         .library(name: "PulsarClient", targets: ["PulsarClient"]),
         .executable(name: "pulsar-emulator", targets: ["pulsar-emulator"]),
@@ -20,19 +21,23 @@ let package = Package(
         .target(name: "PulsarWire", swiftSettings: strict),
         // POSIX TCP on epoll (kqueue on Darwin) and an in-memory duplex; knows nothing of Pulsar.
         .target(name: "PulsarNet", swiftSettings: strict),
+        // SHA-2, HMAC, base64url, RSA and P-256 ECDSA, DER/PEM keys, JWT validation and minting. Stdlib only (one
+        // file reads and writes key files with libc).
+        .target(name: "PulsarAuth", swiftSettings: strict),
         // The in-memory broker.
-        .target(name: "PulsarEmulator", dependencies: ["PulsarWire", "PulsarNet"], swiftSettings: strict),
+        .target(name: "PulsarEmulator", dependencies: ["PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
         // The Swift Pulsar client: lookup, connection pool, producers, consumers, readers, token auth.
         .target(name: "PulsarClient", dependencies: ["PulsarWire", "PulsarNet"], swiftSettings: strict),
-        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarEmulator"], swiftSettings: strict),
+        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarEmulator", "PulsarAuth"], swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator"],
                           swiftSettings: strict),
         // Produces or consumes with the Swift client and prints JSON lines (the interop tests drive it).
         .executableTarget(name: "pulsar-client-probe", dependencies: ["PulsarClient"], swiftSettings: strict),
         .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire"], swiftSettings: strict),
         .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
-        .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarEmulator", "PulsarWire", "PulsarNet"], swiftSettings: strict),
-        .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet"],
+        .testTarget(name: "PulsarAuthTests", dependencies: ["PulsarAuth"], swiftSettings: strict),
+        .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
+        .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

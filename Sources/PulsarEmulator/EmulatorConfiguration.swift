@@ -37,6 +37,8 @@ public struct EmulatorConfiguration: Sendable {
     public var retention: RetentionPolicy = .untilAcknowledged
     /// What to log to standard error.
     public var logLevel: LogLevel = .warning
+    /// JWT token authentication and role-based authorization; nil (the default) lets every client in.
+    public var authentication: EmulatorAuthentication?
 
     /// Log verbosity.
     public enum LogLevel: Int, Sendable, Comparable, CaseIterable {

@@ -33,9 +33,11 @@ public final class PulsarEmulator: Sendable {
 
     /// Starts an emulator: binds its port and begins accepting connections before returning.
     ///
-    /// - Throws: `NetError` if the address cannot be bound.
+    /// - Throws: `NetError` if the address cannot be bound; `AuthError` if ``EmulatorConfiguration/authentication``
+    ///   is inconsistent (for example an RSA key with ES256).
     public static func start(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) async throws -> PulsarEmulator {
-        try PulsarEmulator(configuration: configuration)
+        if let authentication = configuration.authentication { _ = try authentication.makeValidator() }
+        return try PulsarEmulator(configuration: configuration)
     }
 
     private init(configuration: EmulatorConfiguration) throws {
@@ -75,6 +77,7 @@ public final class PulsarEmulator: Sendable {
             }
         }
         logger.info("listening on \(listener.localAddress), advertising \(serviceURL)")
+        if let authentication = configuration.authentication { logger.info(authentication.summary) }
     }
 
     private static func advertisedAddress(_ configuration: EmulatorConfiguration, port: Int) -> String {

@@ -18,6 +18,7 @@
 ///  PUT    …/{topic}/unload
 ///  PUT|DELETE …/{topic}/subscription/{sub}           create (latest, or the message id in the body) / delete
 ///  POST   …/{topic}/subscription/{sub}/{skip_all | skip/{n} | resetcursor/{time} | resetcursor}
+///  *      …/permissions[/{role}] of a namespace or topic, and token checks: see AdminRouter+Auth
 /// ```
 struct AdminRouter: Sendable {
     /// `pulsar://host:port` of the binary protocol.
@@ -29,6 +30,7 @@ struct AdminRouter: Sendable {
 
     /// The answer to `request`; state changes happen in `state`, frames for clients go to `outputs`.
     func respond(to request: HTTPRequest, state: inout BrokerState, now: Int64, outputs: inout BrokerOutputs) -> HTTPResponse {
+        if let refusal = accessRefusal(request, state: state, now: now) { return refusal }
         let call = Call(request: request, method: request.method == "HEAD" ? "GET" : request.method)
         do {
             return try route(call, state: &state, now: now, outputs: &outputs)
@@ -57,6 +59,7 @@ struct AdminRouter: Sendable {
     private func route(_ call: Call, state: inout BrokerState, now: Int64,
                        outputs: inout BrokerOutputs) throws(AdminError) -> HTTPResponse {
         let path = Array(call.segments)
+        if let response = try permissions(call.request, method: call.method, path, state: &state) { return response }
         switch path.first {
         case "metrics" where path.count == 1:
             guard call.method == "GET" else { return .methodNotAllowed(allowed: ["GET"]) }

@@ -4,6 +4,7 @@ extension BrokerState {
     mutating func handleSubscribe(_ request: CommandSubscribe, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
         guard let name = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        guard authorize(.consume, name, requestId: request.requestId, from: id, into: &outputs) else { return }
         if let existing = consumers[key] {
             if existing.topic == name, existing.subscription == request.subscription {
                 outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)

@@ -38,6 +38,7 @@ extension BrokerState {
     mutating func handlePartitionedMetadata(_ request: CommandPartitionedTopicMetadata, from id: ConnectionID,
                                             into outputs: inout BrokerOutputs) {
         guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        guard authorizePartitionedMetadata(topic, requestId: request.requestId, from: id, into: &outputs) else { return }
         if topics[topic] == nil, partitionedTopics[topic] == nil, topic.partitionIndex == nil,
            configuration.autoTopicCreationPartitions > 0, configuration.allowAutoTopicCreation, request.metadataAutoCreationEnabled {
             // allowAutoTopicCreationType=partitioned: the metadata is created now, the partitions on first use.
@@ -56,7 +57,8 @@ extension BrokerState {
     }
 
     mutating func handleLookup(_ request: CommandLookupTopic, from id: ConnectionID, into outputs: inout BrokerOutputs) {
-        guard parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) != nil else { return }
+        guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        guard authorizeLookup(topic, requestId: request.requestId, from: id, into: &outputs) else { return }
         outputs.send(.lookupResponse(CommandLookupTopicResponse(
             brokerServiceUrl: advertisedServiceURL, response: .connect, requestId: request.requestId,
             authoritative: true, proxyThroughServiceUrl: false)), to: id)
@@ -64,6 +66,7 @@ extension BrokerState {
 
     mutating func handleGetTopicsOfNamespace(_ request: CommandGetTopicsOfNamespace, from id: ConnectionID,
                                              into outputs: inout BrokerOutputs) {
+        guard authorizeTopicListing(request.namespace, requestId: request.requestId, from: id, into: &outputs) else { return }
         let names = topicNames(inNamespace: request.namespace, mode: request.mode)
         outputs.send(.getTopicsOfNamespaceResponse(CommandGetTopicsOfNamespaceResponse(
             requestId: request.requestId, topics: names, filtered: false, changed: true)), to: id)

@@ -4,6 +4,7 @@ extension BrokerState {
     mutating func handleProducer(_ request: CommandProducer, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         let key = ProducerKey(connection: id, producerId: request.producerId)
         guard let name = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        guard authorize(.produce, name, requestId: request.requestId, from: id, into: &outputs) else { return }
         if let existing = producers[key] {
             // A client retrying a PRODUCER it already got an answer for gets the same answer.
             if existing.topic == name, existing.isReady {

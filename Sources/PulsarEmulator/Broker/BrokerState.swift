@@ -27,12 +27,15 @@ struct BrokerState {
     var schemas: [TopicName: SchemaRegistry] = [:]
     /// Tenants and namespaces known to the admin REST API.
     var adminCatalog = AdminCatalog()
+    /// Token authentication, authorization and the authenticated sessions (see BrokerState+Auth).
+    var auth: BrokerAuthState
     private var nextLedgerId: UInt64 = 1
     private var nameCounter = 0
 
     init(configuration: EmulatorConfiguration, advertisedServiceURL: String) {
         self.configuration = configuration
         self.advertisedServiceURL = advertisedServiceURL
+        auth = BrokerAuthState(configuration.authentication)
         for (name, partitions) in configuration.partitionedTopics where partitions > 0 {
             if let topic = try? TopicName(name) { partitionedTopics[topic] = partitions }
         }
@@ -49,6 +52,7 @@ struct BrokerState {
     /// A connection is gone (peer closed, error, or the broker closed it): release its producers and consumers.
     mutating func connectionClosed(_ id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         guard let connection = connections.removeValue(forKey: id) else { return }
+        auth.sessions[id] = nil
         for producerId in connection.producers {
             removeProducer(ProducerKey(connection: id, producerId: producerId), into: &outputs)
         }
@@ -61,7 +65,7 @@ struct BrokerState {
         max(1, configuration.keepAliveInterval.wholeMilliseconds)
     }
 
-    /// Time passed: keep-alive pings and timeouts, delayed messages that became due.
+    /// Time passed: keep-alive pings and timeouts, token expiry checks, delayed messages that became due.
     mutating func tick(now: Int64, into outputs: inout BrokerOutputs) {
         for id in connections.keys.sorted() where connections[id]!.nextKeepAliveCheck <= now {
             var connection = connections[id]!
@@ -75,6 +79,7 @@ struct BrokerState {
             }
             connections[id] = connection
         }
+        checkAuthenticationExpiry(now: now, into: &outputs)
         releaseDueDelayedEntries(now: now, into: &outputs)
     }
 
@@ -95,7 +100,7 @@ struct BrokerState {
                 refuseConnection(id, "expected CONNECT, got \(frame.command.type)", into: &outputs)
                 return
             }
-            handleConnect(connect, from: id, into: &outputs)
+            handleConnect(connect, from: id, now: now, into: &outputs)
             return
         }
         switch frame.command {
@@ -118,6 +123,7 @@ struct BrokerState {
         case .getTopicsOfNamespace(let request): handleGetTopicsOfNamespace(request, from: id, into: &outputs)
         case .getSchema(let request): handleGetSchema(request, from: id, into: &outputs)
         case .getOrCreateSchema(let request): handleGetOrCreateSchema(request, from: id, into: &outputs)
+        case .authResponse(let response): handleAuthResponse(response, from: id, now: now, into: &outputs)
         case .connect:
             refuseConnection(id, "CONNECT received twice", into: &outputs)
         default:
@@ -140,7 +146,9 @@ struct BrokerState {
         refuseConnection(id, "malformed frame: \(error.message)", into: &outputs)
     }
 
-    private mutating func handleConnect(_ connect: CommandConnect, from id: ConnectionID, into outputs: inout BrokerOutputs) {
+    private mutating func handleConnect(_ connect: CommandConnect, from id: ConnectionID, now: Int64,
+                                        into outputs: inout BrokerOutputs) {
+        guard authenticateConnect(connect, from: id, now: now, into: &outputs) else { return }
         var connection = connections[id]!
         connection.protocolVersion = min(connect.protocolVersion, Self.protocolVersion)
         connection.clientVersion = connect.clientVersion

@@ -73,6 +73,7 @@ final class BrokerCore: Sendable {
                 }
             }
             let open = outputs.closes[id] == nil && core.broker.connections[id]?.phase != .closing
+            logAuthenticationCloses(outputs)
             return (core.apply(outputs), open)
         }
         for outbox in touched { outbox.flush() }
@@ -97,9 +98,19 @@ final class BrokerCore: Sendable {
         let touched = core.withLock { core -> [Outbox] in
             var outputs = BrokerOutputs()
             core.broker.tick(now: now, into: &outputs)
+            logAuthenticationCloses(outputs)
             return core.apply(outputs)
         }
         for outbox in touched { outbox.flush() }
+    }
+
+    /// Authentication refusals and expiries are worth a warning: they are what a test with auth on looks for.
+    private func logAuthenticationCloses(_ outputs: BrokerOutputs) {
+        for connection in outputs.touched {
+            if case .authentication(let message)? = outputs.closes[connection] {
+                logger.warning("\(connection) closed: \(message)")
+            }
+        }
     }
 
     /// Runs `body` on the broker state with the lock held, applying any outputs it produces.

@@ -207,8 +207,9 @@ struct BadBrokerInputTests {
             if case .ping = frame.command, connection == 0 { return [] }
             return nil
         }
-        // Long enough that a loaded machine does not make the healthy second connection look dead too.
-        let client = try TestBroker.client(of: broker) { $0.keepAliveInterval = .milliseconds(400) }
+        // 250 ms, not less: the whole test run shares two cores, and a stall of twice the interval before the producer
+        // exists drops the connection during its creation (or before any PING went out).
+        let client = try TestBroker.client(of: broker) { $0.keepAliveInterval = .milliseconds(250) }
         let producer = try await client.makeProducer(topic: "t")
         try await eventually("a second connection") { broker.connectionCount >= 2 }
         try await producer.send(bytes("after the keep-alive timeout"))

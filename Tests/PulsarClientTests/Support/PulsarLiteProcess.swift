@@ -48,50 +48,63 @@ final class PulsarLiteProcess: Sendable {
     }
 
     /// Starts pulsar-lite with `settings` (top-level keys of pulsar-lite.toml) and waits until it accepts connections.
+    ///
+    /// The free port is found by binding port 0 and closing it, so another test binding port 0 meanwhile can take it;
+    /// pulsar-lite then exits at once with AddrInUse, and is started again on another port (up to 5 times).
     init(binary: String, settings: [String: String] = [:]) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pulsar-lite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var toml = settings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         toml += ["", "[metrics]", "enabled = false", ""]
         try toml.joined(separator: "\n").write(to: directory.appendingPathComponent("pulsar-lite.toml"), atomically: true, encoding: .utf8)
-        // A loaded CI machine can be slow to start it, and another process may take the port between choosing and
-        // binding it: try a few times, each on a fresh port.
-        var lastError = LiteError(message: "pulsar-lite did not start")
-        for _ in 0..<3 {
+        var attempt = 1
+        while true {
             let port = try Self.freePort()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.python ?? "/usr/bin/python3")
-            process.arguments = ["-c", Self.watchdog, binary, "--config", directory.appendingPathComponent("pulsar-lite.toml").path,
-                                 "--addr", "127.0.0.1:\(port)", "--db-path", directory.appendingPathComponent("db-\(port)").path,
-                                 "--log-level", "error"]
-            process.currentDirectoryURL = directory
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            if await Self.waitUntilAccepting(port: port, process: process, within: .seconds(30)) {
+            let process = try Self.launch(binary: binary, directory: directory, port: port)
+            switch await Self.waitUntilListening(process, port: port) {
+            case .listening:
                 self.port = port
                 self.process = process
                 return
+            case .exited where attempt < 5, .timedOut where attempt < 3:
+                // Exited: another test took the probed port. Timed out: a loaded machine; try a fresh port.
+                await Self.stop(process)
+                attempt += 1
+                continue
+            case .exited, .timedOut:
+                await Self.stop(process)
+                try? FileManager.default.removeItem(at: directory)
+                throw LiteError(message: "pulsar-lite did not start on port \(port) (attempt \(attempt))")
             }
-            await Self.stop(process)
-            lastError = LiteError(message: "pulsar-lite did not start on port \(port)")
         }
-        try? FileManager.default.removeItem(at: directory)
-        throw lastError
     }
 
-    /// Polls the port until the broker accepts a connection (there is no readiness event to await from a child
-    /// process), or the process exits, or time runs out.
-    private static func waitUntilAccepting(port: Int, process: Process, within limit: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning, ContinuousClock.now < deadline {
+    private static func launch(binary: String, directory: URL, port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.python ?? "/usr/bin/python3")
+        process.arguments = ["-c", Self.watchdog, binary, "--config", directory.appendingPathComponent("pulsar-lite.toml").path,
+                             "--addr", "127.0.0.1:\(port)", "--db-path", directory.appendingPathComponent("db").path,
+                             "--log-level", "error"]
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private enum StartOutcome { case listening, exited, timedOut }
+
+    private static func waitUntilListening(_ process: Process, port: Int) async -> StartOutcome {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
             if let connection = try? await TCPConnection.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(200)) {
                 connection.close()
-                return true
+                return .listening
             }
+            guard process.isRunning else { return .exited }
+            guard ContinuousClock.now < deadline else { return .timedOut }
             try? await Task.sleep(for: .milliseconds(10))
         }
-        return false
     }
 
     /// Stops the broker (the watchdog kills it on SIGTERM; its storage is thrown away, so nothing needs a graceful
@@ -103,12 +116,11 @@ final class PulsarLiteProcess: Sendable {
     }
 
     private static func stop(_ process: Process) async {
-        if process.isRunning {
-            process.terminate()
-            let deadline = ContinuousClock.now + .seconds(5)
-            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     private static func freePort() throws -> Int {

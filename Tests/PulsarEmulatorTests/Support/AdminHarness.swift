@@ -65,9 +65,11 @@ struct AdminHarness {
     }
 
     /// Runs an admin request through the router; returns the response and the frames it made the broker send.
-    mutating func admin(_ method: String, _ path: String, body: String = "") -> (HTTPResponse, [ConnectionID: [Command]]) {
+    mutating func admin(_ method: String, _ path: String, body: String = "",
+                        headers: [String] = []) -> (HTTPResponse, [ConnectionID: [Command]]) {
         var parser = HTTPRequestParser()
-        let text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        let text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         parser.append(Array(text.utf8))
         let request = try! parser.next()!
         var outputs = BrokerOutputs()

@@ -1,0 +1,59 @@
+import Testing
+import PulsarAuth
+
+@Suite struct Base64Tests {
+    /// RFC 4648 §10 test vectors.
+    static let rfc4648: [(String, String)] = [
+        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy"),
+    ]
+
+    @Test func standardVectors() throws {
+        for (plain, encoded) in Self.rfc4648 {
+            #expect(Base64.encode(Array(plain.utf8)) == encoded)
+            #expect(try Base64.decode(encoded) == Array(plain.utf8))
+        }
+    }
+
+    @Test func urlVectorsWithoutPadding() throws {
+        for (plain, encoded) in Self.rfc4648 {
+            let unpadded = String(encoded.filter { $0 != "=" })
+            #expect(Base64URL.encode(Array(plain.utf8)) == unpadded)
+            #expect(try Base64URL.decode(unpadded) == Array(plain.utf8))
+        }
+        // Bytes that use the URL-specific symbols.
+        #expect(Base64URL.encode([0xfb, 0xff, 0xbf]) == "-_-_")
+        #expect(Base64.encode([0xfb, 0xff, 0xbf]) == "+/+/")
+        #expect(try Base64URL.decode("-_-_") == [0xfb, 0xff, 0xbf])
+    }
+
+    @Test func base64URLIsStrict() {
+        #expect(authErrorCode { try Base64URL.decode("Zg==") } == .invalidEncoding)   // padding
+        #expect(authErrorCode { try Base64URL.decode("+/+/") } == .invalidEncoding)   // standard alphabet
+        #expect(authErrorCode { try Base64URL.decode("Zm 9v") } == .invalidEncoding)  // whitespace
+        #expect(authErrorCode { try Base64URL.decode("Zm9vY") } == .invalidEncoding)  // impossible length
+        #expect(authErrorCode { try Base64URL.decode("Zh") } == .invalidEncoding)     // non-zero trailing bits
+        #expect(authErrorCode { try Base64URL.decode("Zm9v\u{e9}") } == .invalidEncoding)
+    }
+
+    @Test func base64IsLenientWhereKeyFilesNeedIt() throws {
+        #expect(try Base64.decode("Zm9v\nYmFy\r\n") == Array("foobar".utf8))
+        #expect(try Base64.decode("Zm9vYg") == Array("foob".utf8))        // missing padding
+        #expect(try Base64.decode("-_-_") == [0xfb, 0xff, 0xbf])          // URL-safe alphabet
+        #expect(authErrorCode { try Base64.decode("Zg==Zg") } == .invalidEncoding)
+        #expect(authErrorCode { try Base64.decode("Zm9v!") } == .invalidEncoding)
+        #expect(authErrorCode { try Base64.decode("+/-_") } == .invalidEncoding)   // mixed alphabets
+        #expect(authErrorCode { try Base64.decode("Zg=") } == .invalidEncoding)    // wrong padding
+        #expect(!Base64.isBase64("not base64!"))
+        #expect(Base64.isBase64("Zm9v"))
+    }
+
+    @Test func roundTripsAllLengths() throws {
+        var generator = SeededGenerator(seed: 4648)
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(try Base64URL.decode(Base64URL.encode(bytes)) == bytes)
+            #expect(try Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import PulsarAuth
+
+/// Tokens minted here are verified by PyJWT when `PULSARKIT_PYTHON` names a Python
+/// with `jwt` and `cryptography` installed (see scripts/jwt-fixtures.py).
+@Suite struct PythonInteropTests {
+    static let python = ProcessInfo.processInfo.environment["PULSARKIT_PYTHON"]
+
+    static let script: String = {
+        var components = String(#filePath).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        while components.count > 1 {
+            components.removeLast()
+            let candidate = components.joined(separator: "/") + "/scripts/jwt-fixtures.py"
+            if KeyFileIO.fileExists(path: candidate) { return candidate }
+        }
+        return "scripts/jwt-fixtures.py"
+    }()
+
+    /// Why the test cannot run, or `nil` if it can.
+    static func skipReason() async -> String? {
+        guard let python, !python.isEmpty else {
+            return "PULSARKIT_PYTHON is not set; skipping the PyJWT cross-check"
+        }
+        guard KeyFileIO.fileExists(path: script) else { return "\(script) not found" }
+        let (status, output) = await run(python, ["-c", "import jwt, cryptography"], input: Data())
+        return status == 0 ? nil : "\(python) cannot import jwt/cryptography: \(output)"
+    }
+
+    /// Runs a process to its end on a thread of its own (waiting blocks, and must not hold a test-runner thread).
+    static func run(_ executable: String, _ arguments: [String], input: Data) async -> (Int32, String) {
+        await offTheTestThreads { runBlocking(executable, arguments, input: input) }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], input: Data) -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        do {
+            try process.run()
+        } catch {
+            return (-1, "\(error)")
+        }
+        stdin.fileHandleForWriting.write(input)
+        try? stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test(.enabled("requires PULSARKIT_PYTHON with PyJWT") {
+        if let reason = await PythonInteropTests.skipReason() {
+            print("PythonInteropTests skipped: \(reason)")
+            return false
+        }
+        return true
+    })
+    func pyJWTVerifiesSwiftMintedTokens() async throws {
+        let expiry: UInt64 = 4_102_444_800
+        var cases = [JSONValue]()
+        for algorithm in JWTAlgorithm.supported {
+            let key: JWTSigningKey = switch algorithm.family {
+            case .hmac: .secret(SharedKeys.secret64)
+            case .rsa: .rsa(SharedKeys.rsa2048)
+            default: .ecP256(SharedKeys.p256)
+            }
+            let token = try TokenMinter.mint(subject: "swift-\(algorithm.name)", expiresAt: expiry, algorithm: algorithm, key: key)
+            var entry: JSONObject = [
+                "name": .string(algorithm.name), "token": .string(token), "algorithm": .string(algorithm.name),
+                "expectedSubject": .string("swift-\(algorithm.name)"), "expectedExp": .integer(Int64(expiry)),
+            ]
+            switch key {
+            case .secret(let secret): entry["secretBase64"] = .string(Base64.encode(secret))
+            case .rsa(let privateKey): entry["publicKeyPEM"] = .string(privateKey.publicKey.pemRepresentation)
+            case .ecP256(let privateKey): entry["publicKeyPEM"] = .string(privateKey.publicKey.pemRepresentation)
+            }
+            cases.append(.object(entry))
+        }
+        let request: JSONValue = ["cases": .array(cases)]
+        let (status, output) = await Self.run(Self.python!, [Self.script, "verify"], input: Data(request.serializedBytes))
+        print(output)
+        #expect(status == 0, "PyJWT rejected Swift-minted tokens:\n\(output)")
+        #expect(output.contains("pyjwt verified \(JWTAlgorithm.supported.count) of \(JWTAlgorithm.supported.count) tokens"))
+    }
+}
