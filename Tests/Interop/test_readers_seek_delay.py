@@ -126,3 +126,18 @@ def test_deduplication_drops_repeated_sequence_ids(make_emulator, topic):
     assert [m.data() for m in receive_all(consumer, 8)] == [f"m{i}".encode() for i in range(8)]
     assert_no_message(consumer)
     client.close()
+
+
+def test_deduplication_through_the_namespace_policy(emulator, topic):
+    url = f"{emulator.admin_url}/admin/v2/namespaces/public/default/deduplication"
+    urllib.request.urlopen(urllib.request.Request(url, data=b"true", method="POST"), timeout=10).close()
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert json.load(response) is True
+    client = emulator.client()
+    consumer = client.subscribe(topic, "sub")
+    producer = client.create_producer(topic, producer_name="dedup-ns", batching_enabled=False)
+    for sequence in [0, 1, 1, 2, 0]:
+        producer.send(f"m{sequence}".encode(), sequence_id=sequence)
+    assert [m.data() for m in receive_all(consumer, 3)] == [b"m0", b"m1", b"m2"]
+    assert_no_message(consumer)
+    client.close()

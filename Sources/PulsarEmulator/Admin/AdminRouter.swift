@@ -60,6 +60,7 @@ struct AdminRouter: Sendable {
                        outputs: inout BrokerOutputs) throws(AdminError) -> HTTPResponse {
         let path = Array(call.segments)
         if let response = try permissions(call.request, method: call.method, path, state: &state) { return response }
+        if let response = try namespacePolicies(call.request, method: call.method, path, state: &state) { return response }
         switch path.first {
         case "metrics" where path.count == 1:
             guard call.method == "GET" else { return .methodNotAllowed(allowed: ["GET"]) }

@@ -81,7 +81,8 @@ extension BrokerState {
     private func producerSuccess(for producer: ProducerState, requestId: UInt64) -> CommandProducerSuccess {
         let topic = topics[producer.topic]
         var success = CommandProducerSuccess(requestId: requestId, producerName: producer.name,
-                                             lastSequenceId: configuration.deduplication ? topic?.lastSequenceIds[producer.name] ?? -1 : -1)
+                                             lastSequenceId: deduplicationEnabled(namespace: producer.topic.namespaceName)
+                                                 ? topic?.lastSequenceIds[producer.name] ?? -1 : -1)
         if let version = producer.schemaVersion { success.schemaVersion = version }
         if producer.accessMode != .shared { success.topicEpoch = topic?.topicEpoch ?? 0 }
         if !producer.isReady { success.producerReady = false }
@@ -117,7 +118,8 @@ extension BrokerState {
         let highestSequenceId = send.hasHighestSequenceId && send.highestSequenceId > send.sequenceId
             ? send.highestSequenceId : send.sequenceId
         let topic = topics[producer.topic]!
-        if configuration.deduplication, let last = topic.lastSequenceIds[producer.name], Int64(bitPattern: send.sequenceId) <= last {
+        if deduplicationEnabled(namespace: producer.topic.namespaceName), let last = topic.lastSequenceIds[producer.name],
+           Int64(bitPattern: send.sequenceId) <= last {
             // Deduplication: a sequence id already stored is acknowledged with (-1, -1) and not stored again.
             outputs.send(.sendReceipt(CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId,
                                                          messageId: MessageIdData(ledgerId: UInt64.max, entryId: UInt64.max),
@@ -175,7 +177,7 @@ extension BrokerState {
             waiting.isReady = true
             producers[next] = waiting
             outputs.send(.producerSuccess(CommandProducerSuccess(requestId: waiting.requestId, producerName: waiting.name,
-                                                                 lastSequenceId: configuration.deduplication
+                                                                 lastSequenceId: deduplicationEnabled(namespace: waiting.topic.namespaceName)
                                                                      ? topic.lastSequenceIds[waiting.name] ?? -1 : -1,
                                                                  topicEpoch: topic.topicEpoch, producerReady: true)),
                          to: next.connection)
@@ -185,6 +187,11 @@ extension BrokerState {
     private func detachProducer(_ key: ProducerKey, from topic: Topic) {
         topic.producers.removeAll { $0 == key }
         topic.waitingProducers.removeAll { $0 == key }
+    }
+
+    /// Whether deduplication applies in `namespace`: its policy if set, else the broker-wide setting.
+    func deduplicationEnabled(namespace: String) -> Bool {
+        deduplicationByNamespace[namespace] ?? configuration.deduplication
     }
 
     /// The Key_Shared sticky-key hash of an entry: non-negative Murmur3 of the ordering key, else the partition key

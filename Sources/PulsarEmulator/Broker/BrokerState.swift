@@ -23,6 +23,8 @@ struct BrokerState {
     var partitionedTopics: [TopicName: Int] = [:]
     var producers: [ProducerKey: ProducerState] = [:]
     var consumers: [ConsumerKey: ConsumerState] = [:]
+    /// Namespace deduplication policies (`tenant/ns` → enabled), overriding the broker-wide setting.
+    var deduplicationByNamespace: [String: Bool] = [:]
     /// Schema registries by (partitioned) topic.
     var schemas: [TopicName: SchemaRegistry] = [:]
     /// Tenants and namespaces known to the admin REST API.
