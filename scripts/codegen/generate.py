@@ -138,6 +138,12 @@ def gen_enum(e):
     return "".join(out)
 
 
+def boxed(m, f, messages):
+    """Optional sub-messages are stored out of line (in a one-element array): it keeps every message small to copy,
+    and it is what makes a message that contains itself (MessageIdData.first_chunk_message_id) possible."""
+    return f.label == "optional" and f.type in messages
+
+
 def presence_bit(m, f, messages):
     """The presence mask of optional scalar field f within message m."""
     scalars = [x for x in m.fields if x.label == "optional" and x.type not in messages]
@@ -161,7 +167,7 @@ def gen_message(m, enums, messages):
         elif f.label == "repeated":
             out.append(f"    public var {f.name}: [{t}] = []\n")
         elif is_message(f, messages):
-            if m.indirect and f.type == m.name:
+            if boxed(m, f, messages):
                 out.append(f"    public var {f.name}: {t}? {{\n        get {{ _{f.name}.first }}\n"
                            f"        set {{ _{f.name} = newValue.map {{ [$0] }} ?? [] }}\n    }}\n")
             else:
@@ -182,8 +188,8 @@ def gen_message(m, enums, messages):
         out.append("    /// One bit per optional scalar field: set when the field is present.\n")
         out.append("    @usableFromInline var _presence: UInt64 = 0\n")
     for f in m.fields:
-        if m.indirect and f.type == m.name:
-            out.append(f"    @usableFromInline var _{f.name}: [{m.name}] = []\n")
+        if boxed(m, f, messages):
+            out.append(f"    @usableFromInline var _{f.name}: [{f.type}] = []\n")
     # memberwise init
     params = []
     for f in m.fields:
@@ -200,6 +206,8 @@ def gen_message(m, enums, messages):
             bit = presence_bit(m, f, messages)
             out.append(f"        if let {f.name} {{ self._{f.name} = {f.name}; self._presence |= {bit} }} "
                        f"else {{ self._{f.name} = {default_literal(f, enums)} }}\n")
+        elif boxed(m, f, messages):
+            out.append(f"        self._{f.name} = {f.name}.map {{ [$0] }} ?? []\n")
         else:
             out.append(f"        self.{f.name} = {f.name}\n")
     out.append("    }\n")
@@ -214,7 +222,7 @@ def gen_message(m, enums, messages):
         if f.label == "repeated":
             out.append(f"        self.{f.name} = []\n")
         elif is_message(f, messages):
-            if m.indirect and f.type == m.name:
+            if boxed(m, f, messages):
                 out.append(f"        self._{f.name} = []\n")
             else:
                 out.append(f"        self.{f.name} = nil\n")
@@ -231,7 +239,7 @@ def gen_message(m, enums, messages):
             expr = f"try reader.readMessage({f.type}.self)"
             if f.label == "repeated":
                 out.append(f"            case {key}: self.{f.name}.append({expr})\n")
-            elif m.indirect and f.type == m.name:
+            elif boxed(m, f, messages):
                 out.append(f"            case {key}: self._{f.name} = [{expr}]\n")
             else:
                 out.append(f"            case {key}: {target} = {expr}\n")

@@ -78,8 +78,38 @@ extension Command {
             throw WireError(.missingCommand, "BaseCommand of type \(type) lacks its sub-command (field \(type.rawValue))")
         }
         var sub = ProtobufReader(buffer, range: subRange, messageName: "\(type)")
+        // The data path's commands get small functions of their own: the general switch over every command type
+        // has a large stack frame that costs more than decoding a SEND.
+        switch type {
+        case .send: return try decodeSend(&sub)
+        case .message: return try decodeMessage(&sub)
+        case .ack: return try decodeAck(&sub)
+        case .flow: return try decodeFlow(&sub)
+        case .sendReceipt: return try decodeSendReceipt(&sub)
+        default: break
+        }
         if let command = try decode(type: type, reader: &sub) { return command }
         return .unknown(type: type, bytes: [UInt8](UnsafeRawBufferPointer(rebasing: buffer[whole])))
+    }
+
+    @inline(never) static func decodeSend(_ reader: inout ProtobufReader) throws -> Command {
+        .send(try CommandSend(reading: &reader))
+    }
+
+    @inline(never) static func decodeMessage(_ reader: inout ProtobufReader) throws -> Command {
+        .message(try CommandMessage(reading: &reader))
+    }
+
+    @inline(never) static func decodeAck(_ reader: inout ProtobufReader) throws -> Command {
+        .ack(try CommandAck(reading: &reader))
+    }
+
+    @inline(never) static func decodeFlow(_ reader: inout ProtobufReader) throws -> Command {
+        .flow(try CommandFlow(reading: &reader))
+    }
+
+    @inline(never) static func decodeSendReceipt(_ reader: inout ProtobufReader) throws -> Command {
+        .sendReceipt(try CommandSendReceipt(reading: &reader))
     }
 
     /// Appends the serialized `BaseCommand` to `writer`.

@@ -14,7 +14,10 @@ public struct CommandAuthChallenge: ProtobufMessage {
     /// Removes `serverVersion`, so it is absent on the wire.
     public mutating func clearServerVersion() { _serverVersion = ""; _presence &= ~(1 << 0) }
     /// Optional (field 2).
-    public var challenge: AuthData?
+    public var challenge: AuthData? {
+        get { _challenge.first }
+        set { _challenge = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 3), default `0` when absent.
     public var protocolVersion: Int32 {
         get { _protocolVersion }
@@ -30,23 +33,24 @@ public struct CommandAuthChallenge: ProtobufMessage {
     @usableFromInline var _protocolVersion: Int32
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _challenge: [AuthData] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(serverVersion: String? = nil, challenge: AuthData? = nil, protocolVersion: Int32? = nil) {
         if let serverVersion { self._serverVersion = serverVersion; self._presence |= (1 << 0) } else { self._serverVersion = "" }
-        self.challenge = challenge
+        self._challenge = challenge.map { [$0] } ?? []
         if let protocolVersion { self._protocolVersion = protocolVersion; self._presence |= (1 << 1) } else { self._protocolVersion = 0 }
     }
 
     /// Decodes the message; see ``ProtobufMessage``.
     public init(reading reader: inout ProtobufReader) throws {
         self._serverVersion = ""
-        self.challenge = nil
+        self._challenge = []
         self._protocolVersion = 0
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 10: self._serverVersion = try reader.readString(); self._presence |= (1 << 0)
-            case 18: self.challenge = try reader.readMessage(AuthData.self)
+            case 18: self._challenge = [try reader.readMessage(AuthData.self)]
             case 24: self._protocolVersion = Int32(truncatingIfNeeded: try reader.readVarint()); self._presence |= (1 << 1)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }

@@ -14,7 +14,10 @@ public struct CommandAuthResponse: ProtobufMessage {
     /// Removes `clientVersion`, so it is absent on the wire.
     public mutating func clearClientVersion() { _clientVersion = ""; _presence &= ~(1 << 0) }
     /// Optional (field 2).
-    public var response: AuthData?
+    public var response: AuthData? {
+        get { _response.first }
+        set { _response = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 3), default `0` when absent.
     public var protocolVersion: Int32 {
         get { _protocolVersion }
@@ -30,23 +33,24 @@ public struct CommandAuthResponse: ProtobufMessage {
     @usableFromInline var _protocolVersion: Int32
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _response: [AuthData] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(clientVersion: String? = nil, response: AuthData? = nil, protocolVersion: Int32? = nil) {
         if let clientVersion { self._clientVersion = clientVersion; self._presence |= (1 << 0) } else { self._clientVersion = "" }
-        self.response = response
+        self._response = response.map { [$0] } ?? []
         if let protocolVersion { self._protocolVersion = protocolVersion; self._presence |= (1 << 1) } else { self._protocolVersion = 0 }
     }
 
     /// Decodes the message; see ``ProtobufMessage``.
     public init(reading reader: inout ProtobufReader) throws {
         self._clientVersion = ""
-        self.response = nil
+        self._response = []
         self._protocolVersion = 0
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 10: self._clientVersion = try reader.readString(); self._presence |= (1 << 0)
-            case 18: self.response = try reader.readMessage(AuthData.self)
+            case 18: self._response = [try reader.readMessage(AuthData.self)]
             case 24: self._protocolVersion = Int32(truncatingIfNeeded: try reader.readVarint()); self._presence |= (1 << 1)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }

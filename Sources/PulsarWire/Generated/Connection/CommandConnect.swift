@@ -79,7 +79,10 @@ public struct CommandConnect: ProtobufMessage {
     /// Removes `originalAuthMethod`, so it is absent on the wire.
     public mutating func clearOriginalAuthMethod() { _originalAuthMethod = ""; _presence &= ~(1 << 7) }
     /// Optional (field 10).
-    public var featureFlags: FeatureFlags?
+    public var featureFlags: FeatureFlags? {
+        get { _featureFlags.first }
+        set { _featureFlags = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 11), default `""` when absent.
     public var proxyVersion: String {
         get { _proxyVersion }
@@ -102,6 +105,7 @@ public struct CommandConnect: ProtobufMessage {
     @usableFromInline var _proxyVersion: String
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _featureFlags: [FeatureFlags] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(clientVersion: String, authMethod: AuthMethod? = nil, authData: [UInt8]? = nil, protocolVersion: Int32? = nil, authMethodName: String? = nil, proxyToBrokerUrl: String? = nil, originalPrincipal: String? = nil, originalAuthData: String? = nil, originalAuthMethod: String? = nil, featureFlags: FeatureFlags? = nil, proxyVersion: String? = nil) {
@@ -114,7 +118,7 @@ public struct CommandConnect: ProtobufMessage {
         if let originalPrincipal { self._originalPrincipal = originalPrincipal; self._presence |= (1 << 5) } else { self._originalPrincipal = "" }
         if let originalAuthData { self._originalAuthData = originalAuthData; self._presence |= (1 << 6) } else { self._originalAuthData = "" }
         if let originalAuthMethod { self._originalAuthMethod = originalAuthMethod; self._presence |= (1 << 7) } else { self._originalAuthMethod = "" }
-        self.featureFlags = featureFlags
+        self._featureFlags = featureFlags.map { [$0] } ?? []
         if let proxyVersion { self._proxyVersion = proxyVersion; self._presence |= (1 << 8) } else { self._proxyVersion = "" }
     }
 
@@ -129,7 +133,7 @@ public struct CommandConnect: ProtobufMessage {
         self._originalPrincipal = ""
         self._originalAuthData = ""
         self._originalAuthMethod = ""
-        self.featureFlags = nil
+        self._featureFlags = []
         self._proxyVersion = ""
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
@@ -142,7 +146,7 @@ public struct CommandConnect: ProtobufMessage {
             case 58: self._originalPrincipal = try reader.readString(); self._presence |= (1 << 5)
             case 66: self._originalAuthData = try reader.readString(); self._presence |= (1 << 6)
             case 74: self._originalAuthMethod = try reader.readString(); self._presence |= (1 << 7)
-            case 82: self.featureFlags = try reader.readMessage(FeatureFlags.self)
+            case 82: self._featureFlags = [try reader.readMessage(FeatureFlags.self)]
             case 90: self._proxyVersion = try reader.readString(); self._presence |= (1 << 8)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }

@@ -25,20 +25,24 @@ public struct CommandConnected: ProtobufMessage {
     /// Removes `maxMessageSize`, so it is absent on the wire.
     public mutating func clearMaxMessageSize() { _maxMessageSize = 0; _presence &= ~(1 << 1) }
     /// Optional (field 4).
-    public var featureFlags: FeatureFlags?
+    public var featureFlags: FeatureFlags? {
+        get { _featureFlags.first }
+        set { _featureFlags = newValue.map { [$0] } ?? [] }
+    }
     /// Fields this build does not know, kept as received and re-emitted when encoding.
     public var unknownFields: [UInt8] = []
     @usableFromInline var _protocolVersion: Int32
     @usableFromInline var _maxMessageSize: Int32
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _featureFlags: [FeatureFlags] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(serverVersion: String, protocolVersion: Int32? = nil, maxMessageSize: Int32? = nil, featureFlags: FeatureFlags? = nil) {
         self.serverVersion = serverVersion
         if let protocolVersion { self._protocolVersion = protocolVersion; self._presence |= (1 << 0) } else { self._protocolVersion = 0 }
         if let maxMessageSize { self._maxMessageSize = maxMessageSize; self._presence |= (1 << 1) } else { self._maxMessageSize = 0 }
-        self.featureFlags = featureFlags
+        self._featureFlags = featureFlags.map { [$0] } ?? []
     }
 
     /// Decodes the message; see ``ProtobufMessage``.
@@ -46,13 +50,13 @@ public struct CommandConnected: ProtobufMessage {
         var serverVersion: String? = nil
         self._protocolVersion = 0
         self._maxMessageSize = 0
-        self.featureFlags = nil
+        self._featureFlags = []
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 10: serverVersion = try reader.readString()
             case 16: self._protocolVersion = Int32(truncatingIfNeeded: try reader.readVarint()); self._presence |= (1 << 0)
             case 24: self._maxMessageSize = Int32(truncatingIfNeeded: try reader.readVarint()); self._presence |= (1 << 1)
-            case 34: self.featureFlags = try reader.readMessage(FeatureFlags.self)
+            case 34: self._featureFlags = [try reader.readMessage(FeatureFlags.self)]
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }
         }

@@ -7,24 +7,28 @@ public struct CommandSuccess: ProtobufMessage {
     /// Required (field 1).
     public var requestId: UInt64
     /// Optional (field 2).
-    public var schema: Schema?
+    public var schema: Schema? {
+        get { _schema.first }
+        set { _schema = newValue.map { [$0] } ?? [] }
+    }
     /// Fields this build does not know, kept as received and re-emitted when encoding.
     public var unknownFields: [UInt8] = []
+    @usableFromInline var _schema: [Schema] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(requestId: UInt64, schema: Schema? = nil) {
         self.requestId = requestId
-        self.schema = schema
+        self._schema = schema.map { [$0] } ?? []
     }
 
     /// Decodes the message; see ``ProtobufMessage``.
     public init(reading reader: inout ProtobufReader) throws {
         var requestId: UInt64? = nil
-        self.schema = nil
+        self._schema = []
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 8: requestId = try reader.readVarint()
-            case 18: self.schema = try reader.readMessage(Schema.self)
+            case 18: self._schema = [try reader.readMessage(Schema.self)]
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }
         }

@@ -9,27 +9,31 @@ public struct CommandGetLastMessageIdResponse: ProtobufMessage {
     /// Required (field 2).
     public var requestId: UInt64
     /// Optional (field 3).
-    public var consumerMarkDeletePosition: MessageIdData?
+    public var consumerMarkDeletePosition: MessageIdData? {
+        get { _consumerMarkDeletePosition.first }
+        set { _consumerMarkDeletePosition = newValue.map { [$0] } ?? [] }
+    }
     /// Fields this build does not know, kept as received and re-emitted when encoding.
     public var unknownFields: [UInt8] = []
+    @usableFromInline var _consumerMarkDeletePosition: [MessageIdData] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(lastMessageId: MessageIdData, requestId: UInt64, consumerMarkDeletePosition: MessageIdData? = nil) {
         self.lastMessageId = lastMessageId
         self.requestId = requestId
-        self.consumerMarkDeletePosition = consumerMarkDeletePosition
+        self._consumerMarkDeletePosition = consumerMarkDeletePosition.map { [$0] } ?? []
     }
 
     /// Decodes the message; see ``ProtobufMessage``.
     public init(reading reader: inout ProtobufReader) throws {
         var lastMessageId: MessageIdData? = nil
         var requestId: UInt64? = nil
-        self.consumerMarkDeletePosition = nil
+        self._consumerMarkDeletePosition = []
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 10: lastMessageId = try reader.readMessage(MessageIdData.self)
             case 16: requestId = try reader.readVarint()
-            case 26: self.consumerMarkDeletePosition = try reader.readMessage(MessageIdData.self)
+            case 26: self._consumerMarkDeletePosition = [try reader.readMessage(MessageIdData.self)]
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }
         }

@@ -9,7 +9,10 @@ public struct CommandSeek: ProtobufMessage {
     /// Required (field 2).
     public var requestId: UInt64
     /// Optional (field 3).
-    public var messageId: MessageIdData?
+    public var messageId: MessageIdData? {
+        get { _messageId.first }
+        set { _messageId = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 4), default `0` when absent.
     public var messagePublishTime: UInt64 {
         get { _messagePublishTime }
@@ -24,12 +27,13 @@ public struct CommandSeek: ProtobufMessage {
     @usableFromInline var _messagePublishTime: UInt64
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _messageId: [MessageIdData] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(consumerId: UInt64, requestId: UInt64, messageId: MessageIdData? = nil, messagePublishTime: UInt64? = nil) {
         self.consumerId = consumerId
         self.requestId = requestId
-        self.messageId = messageId
+        self._messageId = messageId.map { [$0] } ?? []
         if let messagePublishTime { self._messagePublishTime = messagePublishTime; self._presence |= (1 << 0) } else { self._messagePublishTime = 0 }
     }
 
@@ -37,13 +41,13 @@ public struct CommandSeek: ProtobufMessage {
     public init(reading reader: inout ProtobufReader) throws {
         var consumerId: UInt64? = nil
         var requestId: UInt64? = nil
-        self.messageId = nil
+        self._messageId = []
         self._messagePublishTime = 0
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 8: consumerId = try reader.readVarint()
             case 16: requestId = try reader.readVarint()
-            case 26: self.messageId = try reader.readMessage(MessageIdData.self)
+            case 26: self._messageId = [try reader.readMessage(MessageIdData.self)]
             case 32: self._messagePublishTime = try reader.readVarint(); self._presence |= (1 << 0)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }

@@ -42,7 +42,10 @@ public struct CommandSubscribe: ProtobufMessage {
     /// Removes `durable`, so it is absent on the wire.
     public mutating func clearDurable() { _durable = true; _presence &= ~(1 << 2) }
     /// Optional (field 9).
-    public var startMessageId: MessageIdData?
+    public var startMessageId: MessageIdData? {
+        get { _startMessageId.first }
+        set { _startMessageId = newValue.map { [$0] } ?? [] }
+    }
     /// Repeated (field 10).
     public var metadata: [KeyValue] = []
     /// Optional (field 11), default `false` when absent.
@@ -55,7 +58,10 @@ public struct CommandSubscribe: ProtobufMessage {
     /// Removes `readCompacted`, so it is absent on the wire.
     public mutating func clearReadCompacted() { _readCompacted = false; _presence &= ~(1 << 3) }
     /// Optional (field 12).
-    public var schema: Schema?
+    public var schema: Schema? {
+        get { _schema.first }
+        set { _schema = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 13), default `InitialPosition(rawValue: 0)` when absent.
     public var initialPosition: InitialPosition {
         get { _initialPosition }
@@ -93,7 +99,10 @@ public struct CommandSubscribe: ProtobufMessage {
     /// Removes `startMessageRollbackDurationSec`, so it is absent on the wire.
     public mutating func clearStartMessageRollbackDurationSec() { _startMessageRollbackDurationSec = 0; _presence &= ~(1 << 7) }
     /// Optional (field 17).
-    public var keySharedMeta: KeySharedMeta?
+    public var keySharedMeta: KeySharedMeta? {
+        get { _keySharedMeta.first }
+        set { _keySharedMeta = newValue.map { [$0] } ?? [] }
+    }
     /// Repeated (field 18).
     public var subscriptionProperties: [KeyValue] = []
     /// Optional (field 19), default `0` when absent.
@@ -118,6 +127,9 @@ public struct CommandSubscribe: ProtobufMessage {
     @usableFromInline var _consumerEpoch: UInt64
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _startMessageId: [MessageIdData] = []
+    @usableFromInline var _schema: [Schema] = []
+    @usableFromInline var _keySharedMeta: [KeySharedMeta] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(topic: String, subscription: String, subType: SubscriptionType, consumerId: UInt64, requestId: UInt64, consumerName: String? = nil, priorityLevel: Int32? = nil, durable: Bool? = nil, startMessageId: MessageIdData? = nil, metadata: [KeyValue] = [], readCompacted: Bool? = nil, schema: Schema? = nil, initialPosition: InitialPosition? = nil, replicateSubscriptionState: Bool? = nil, forceTopicCreation: Bool? = nil, startMessageRollbackDurationSec: UInt64? = nil, keySharedMeta: KeySharedMeta? = nil, subscriptionProperties: [KeyValue] = [], consumerEpoch: UInt64? = nil) {
@@ -129,15 +141,15 @@ public struct CommandSubscribe: ProtobufMessage {
         if let consumerName { self._consumerName = consumerName; self._presence |= (1 << 0) } else { self._consumerName = "" }
         if let priorityLevel { self._priorityLevel = priorityLevel; self._presence |= (1 << 1) } else { self._priorityLevel = 0 }
         if let durable { self._durable = durable; self._presence |= (1 << 2) } else { self._durable = true }
-        self.startMessageId = startMessageId
+        self._startMessageId = startMessageId.map { [$0] } ?? []
         self.metadata = metadata
         if let readCompacted { self._readCompacted = readCompacted; self._presence |= (1 << 3) } else { self._readCompacted = false }
-        self.schema = schema
+        self._schema = schema.map { [$0] } ?? []
         if let initialPosition { self._initialPosition = initialPosition; self._presence |= (1 << 4) } else { self._initialPosition = InitialPosition(rawValue: 0) }
         if let replicateSubscriptionState { self._replicateSubscriptionState = replicateSubscriptionState; self._presence |= (1 << 5) } else { self._replicateSubscriptionState = false }
         if let forceTopicCreation { self._forceTopicCreation = forceTopicCreation; self._presence |= (1 << 6) } else { self._forceTopicCreation = true }
         if let startMessageRollbackDurationSec { self._startMessageRollbackDurationSec = startMessageRollbackDurationSec; self._presence |= (1 << 7) } else { self._startMessageRollbackDurationSec = 0 }
-        self.keySharedMeta = keySharedMeta
+        self._keySharedMeta = keySharedMeta.map { [$0] } ?? []
         self.subscriptionProperties = subscriptionProperties
         if let consumerEpoch { self._consumerEpoch = consumerEpoch; self._presence |= (1 << 8) } else { self._consumerEpoch = 0 }
     }
@@ -152,15 +164,15 @@ public struct CommandSubscribe: ProtobufMessage {
         self._consumerName = ""
         self._priorityLevel = 0
         self._durable = true
-        self.startMessageId = nil
+        self._startMessageId = []
         self.metadata = []
         self._readCompacted = false
-        self.schema = nil
+        self._schema = []
         self._initialPosition = InitialPosition(rawValue: 0)
         self._replicateSubscriptionState = false
         self._forceTopicCreation = true
         self._startMessageRollbackDurationSec = 0
-        self.keySharedMeta = nil
+        self._keySharedMeta = []
         self.subscriptionProperties = []
         self._consumerEpoch = 0
         while let (wireKey, wireStart) = try reader.readKey() {
@@ -173,15 +185,15 @@ public struct CommandSubscribe: ProtobufMessage {
             case 50: self._consumerName = try reader.readString(); self._presence |= (1 << 0)
             case 56: self._priorityLevel = Int32(truncatingIfNeeded: try reader.readVarint()); self._presence |= (1 << 1)
             case 64: self._durable = try reader.readVarint() != 0; self._presence |= (1 << 2)
-            case 74: self.startMessageId = try reader.readMessage(MessageIdData.self)
+            case 74: self._startMessageId = [try reader.readMessage(MessageIdData.self)]
             case 82: self.metadata.append(try reader.readMessage(KeyValue.self))
             case 88: self._readCompacted = try reader.readVarint() != 0; self._presence |= (1 << 3)
-            case 98: self.schema = try reader.readMessage(Schema.self)
+            case 98: self._schema = [try reader.readMessage(Schema.self)]
             case 104: self._initialPosition = InitialPosition(rawValue: Int32(truncatingIfNeeded: try reader.readVarint())); self._presence |= (1 << 4)
             case 112: self._replicateSubscriptionState = try reader.readVarint() != 0; self._presence |= (1 << 5)
             case 120: self._forceTopicCreation = try reader.readVarint() != 0; self._presence |= (1 << 6)
             case 128: self._startMessageRollbackDurationSec = try reader.readVarint(); self._presence |= (1 << 7)
-            case 138: self.keySharedMeta = try reader.readMessage(KeySharedMeta.self)
+            case 138: self._keySharedMeta = [try reader.readMessage(KeySharedMeta.self)]
             case 146: self.subscriptionProperties.append(try reader.readMessage(KeyValue.self))
             case 152: self._consumerEpoch = try reader.readVarint(); self._presence |= (1 << 8)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)

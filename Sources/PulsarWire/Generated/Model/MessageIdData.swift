@@ -59,7 +59,7 @@ public struct MessageIdData: ProtobufMessage {
         if let batchIndex { self._batchIndex = batchIndex; self._presence |= (1 << 1) } else { self._batchIndex = -1 }
         self.ackSet = ackSet
         if let batchSize { self._batchSize = batchSize; self._presence |= (1 << 2) } else { self._batchSize = 0 }
-        self.firstChunkMessageId = firstChunkMessageId
+        self._firstChunkMessageId = firstChunkMessageId.map { [$0] } ?? []
     }
 
     /// Decodes the message; see ``ProtobufMessage``.

@@ -31,7 +31,10 @@ public struct CommandProducer: ProtobufMessage {
     /// Repeated (field 6).
     public var metadata: [KeyValue] = []
     /// Optional (field 7).
-    public var schema: Schema?
+    public var schema: Schema? {
+        get { _schema.first }
+        set { _schema = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 8), default `0` when absent.
     public var epoch: UInt64 {
         get { _epoch }
@@ -98,6 +101,7 @@ public struct CommandProducer: ProtobufMessage {
     @usableFromInline var _initialSubscriptionName: String
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _schema: [Schema] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(topic: String, producerId: UInt64, requestId: UInt64, producerName: String? = nil, encrypted: Bool? = nil, metadata: [KeyValue] = [], schema: Schema? = nil, epoch: UInt64? = nil, userProvidedProducerName: Bool? = nil, producerAccessMode: ProducerAccessMode? = nil, topicEpoch: UInt64? = nil, txnEnabled: Bool? = nil, initialSubscriptionName: String? = nil) {
@@ -107,7 +111,7 @@ public struct CommandProducer: ProtobufMessage {
         if let producerName { self._producerName = producerName; self._presence |= (1 << 0) } else { self._producerName = "" }
         if let encrypted { self._encrypted = encrypted; self._presence |= (1 << 1) } else { self._encrypted = false }
         self.metadata = metadata
-        self.schema = schema
+        self._schema = schema.map { [$0] } ?? []
         if let epoch { self._epoch = epoch; self._presence |= (1 << 2) } else { self._epoch = 0 }
         if let userProvidedProducerName { self._userProvidedProducerName = userProvidedProducerName; self._presence |= (1 << 3) } else { self._userProvidedProducerName = true }
         if let producerAccessMode { self._producerAccessMode = producerAccessMode; self._presence |= (1 << 4) } else { self._producerAccessMode = ProducerAccessMode(rawValue: 0) }
@@ -124,7 +128,7 @@ public struct CommandProducer: ProtobufMessage {
         self._producerName = ""
         self._encrypted = false
         self.metadata = []
-        self.schema = nil
+        self._schema = []
         self._epoch = 0
         self._userProvidedProducerName = true
         self._producerAccessMode = ProducerAccessMode(rawValue: 0)
@@ -139,7 +143,7 @@ public struct CommandProducer: ProtobufMessage {
             case 34: self._producerName = try reader.readString(); self._presence |= (1 << 0)
             case 40: self._encrypted = try reader.readVarint() != 0; self._presence |= (1 << 1)
             case 50: self.metadata.append(try reader.readMessage(KeyValue.self))
-            case 58: self.schema = try reader.readMessage(Schema.self)
+            case 58: self._schema = [try reader.readMessage(Schema.self)]
             case 64: self._epoch = try reader.readVarint(); self._presence |= (1 << 2)
             case 72: self._userProvidedProducerName = try reader.readVarint() != 0; self._presence |= (1 << 3)
             case 80: self._producerAccessMode = ProducerAccessMode(rawValue: Int32(truncatingIfNeeded: try reader.readVarint())); self._presence |= (1 << 4)

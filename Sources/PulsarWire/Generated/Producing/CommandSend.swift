@@ -63,7 +63,10 @@ public struct CommandSend: ProtobufMessage {
     /// Removes `marker`, so it is absent on the wire.
     public mutating func clearMarker() { _marker = false; _presence &= ~(1 << 5) }
     /// Optional (field 9).
-    public var messageId: MessageIdData?
+    public var messageId: MessageIdData? {
+        get { _messageId.first }
+        set { _messageId = newValue.map { [$0] } ?? [] }
+    }
     /// Fields this build does not know, kept as received and re-emitted when encoding.
     public var unknownFields: [UInt8] = []
     @usableFromInline var _numMessages: Int32
@@ -74,6 +77,7 @@ public struct CommandSend: ProtobufMessage {
     @usableFromInline var _marker: Bool
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _messageId: [MessageIdData] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(producerId: UInt64, sequenceId: UInt64, numMessages: Int32? = nil, txnidLeastBits: UInt64? = nil, txnidMostBits: UInt64? = nil, highestSequenceId: UInt64? = nil, isChunk: Bool? = nil, marker: Bool? = nil, messageId: MessageIdData? = nil) {
@@ -85,7 +89,7 @@ public struct CommandSend: ProtobufMessage {
         if let highestSequenceId { self._highestSequenceId = highestSequenceId; self._presence |= (1 << 3) } else { self._highestSequenceId = 0 }
         if let isChunk { self._isChunk = isChunk; self._presence |= (1 << 4) } else { self._isChunk = false }
         if let marker { self._marker = marker; self._presence |= (1 << 5) } else { self._marker = false }
-        self.messageId = messageId
+        self._messageId = messageId.map { [$0] } ?? []
     }
 
     /// Decodes the message; see ``ProtobufMessage``.
@@ -98,7 +102,7 @@ public struct CommandSend: ProtobufMessage {
         self._highestSequenceId = 0
         self._isChunk = false
         self._marker = false
-        self.messageId = nil
+        self._messageId = []
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 8: producerId = try reader.readVarint()
@@ -109,7 +113,7 @@ public struct CommandSend: ProtobufMessage {
             case 48: self._highestSequenceId = try reader.readVarint(); self._presence |= (1 << 3)
             case 56: self._isChunk = try reader.readVarint() != 0; self._presence |= (1 << 4)
             case 64: self._marker = try reader.readVarint() != 0; self._presence |= (1 << 5)
-            case 74: self.messageId = try reader.readMessage(MessageIdData.self)
+            case 74: self._messageId = [try reader.readMessage(MessageIdData.self)]
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }
         }

@@ -9,7 +9,10 @@ public struct CommandSendReceipt: ProtobufMessage {
     /// Required (field 2).
     public var sequenceId: UInt64
     /// Optional (field 3).
-    public var messageId: MessageIdData?
+    public var messageId: MessageIdData? {
+        get { _messageId.first }
+        set { _messageId = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 4), default `0` when absent.
     public var highestSequenceId: UInt64 {
         get { _highestSequenceId }
@@ -24,12 +27,13 @@ public struct CommandSendReceipt: ProtobufMessage {
     @usableFromInline var _highestSequenceId: UInt64
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _messageId: [MessageIdData] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(producerId: UInt64, sequenceId: UInt64, messageId: MessageIdData? = nil, highestSequenceId: UInt64? = nil) {
         self.producerId = producerId
         self.sequenceId = sequenceId
-        self.messageId = messageId
+        self._messageId = messageId.map { [$0] } ?? []
         if let highestSequenceId { self._highestSequenceId = highestSequenceId; self._presence |= (1 << 0) } else { self._highestSequenceId = 0 }
     }
 
@@ -37,13 +41,13 @@ public struct CommandSendReceipt: ProtobufMessage {
     public init(reading reader: inout ProtobufReader) throws {
         var producerId: UInt64? = nil
         var sequenceId: UInt64? = nil
-        self.messageId = nil
+        self._messageId = []
         self._highestSequenceId = 0
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 8: producerId = try reader.readVarint()
             case 16: sequenceId = try reader.readVarint()
-            case 26: self.messageId = try reader.readMessage(MessageIdData.self)
+            case 26: self._messageId = [try reader.readMessage(MessageIdData.self)]
             case 32: self._highestSequenceId = try reader.readVarint(); self._presence |= (1 << 0)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }

@@ -25,7 +25,10 @@ public struct CommandGetSchemaResponse: ProtobufMessage {
     /// Removes `errorMessage`, so it is absent on the wire.
     public mutating func clearErrorMessage() { _errorMessage = ""; _presence &= ~(1 << 1) }
     /// Optional (field 4).
-    public var schema: Schema?
+    public var schema: Schema? {
+        get { _schema.first }
+        set { _schema = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 5), default `[]` when absent.
     public var schemaVersion: [UInt8] {
         get { _schemaVersion }
@@ -42,13 +45,14 @@ public struct CommandGetSchemaResponse: ProtobufMessage {
     @usableFromInline var _schemaVersion: [UInt8]
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _schema: [Schema] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(requestId: UInt64, errorCode: ServerError? = nil, errorMessage: String? = nil, schema: Schema? = nil, schemaVersion: [UInt8]? = nil) {
         self.requestId = requestId
         if let errorCode { self._errorCode = errorCode; self._presence |= (1 << 0) } else { self._errorCode = ServerError(rawValue: 0) }
         if let errorMessage { self._errorMessage = errorMessage; self._presence |= (1 << 1) } else { self._errorMessage = "" }
-        self.schema = schema
+        self._schema = schema.map { [$0] } ?? []
         if let schemaVersion { self._schemaVersion = schemaVersion; self._presence |= (1 << 2) } else { self._schemaVersion = [] }
     }
 
@@ -57,14 +61,14 @@ public struct CommandGetSchemaResponse: ProtobufMessage {
         var requestId: UInt64? = nil
         self._errorCode = ServerError(rawValue: 0)
         self._errorMessage = ""
-        self.schema = nil
+        self._schema = []
         self._schemaVersion = []
         while let (wireKey, wireStart) = try reader.readKey() {
             switch wireKey {
             case 8: requestId = try reader.readVarint()
             case 16: self._errorCode = ServerError(rawValue: Int32(truncatingIfNeeded: try reader.readVarint())); self._presence |= (1 << 0)
             case 26: self._errorMessage = try reader.readString(); self._presence |= (1 << 1)
-            case 34: self.schema = try reader.readMessage(Schema.self)
+            case 34: self._schema = [try reader.readMessage(Schema.self)]
             case 42: self._schemaVersion = try reader.readBytes(); self._presence |= (1 << 2)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
             }

@@ -25,7 +25,10 @@ public struct CommandEndTxnOnSubscription: ProtobufMessage {
     /// Removes `txnidMostBits`, so it is absent on the wire.
     public mutating func clearTxnidMostBits() { _txnidMostBits = 0; _presence &= ~(1 << 1) }
     /// Optional (field 4).
-    public var subscription: TxnSubscription?
+    public var subscription: TxnSubscription? {
+        get { _subscription.first }
+        set { _subscription = newValue.map { [$0] } ?? [] }
+    }
     /// Optional (field 5), default `0` when absent.
     public var txnAction: Int32 {
         get { _txnAction }
@@ -52,13 +55,14 @@ public struct CommandEndTxnOnSubscription: ProtobufMessage {
     @usableFromInline var _txnidLeastBitsOfLowWatermark: UInt64
     /// One bit per optional scalar field: set when the field is present.
     @usableFromInline var _presence: UInt64 = 0
+    @usableFromInline var _subscription: [TxnSubscription] = []
 
     /// Creates the message; optional fields left nil are absent on the wire.
     public init(requestId: UInt64, txnidLeastBits: UInt64? = nil, txnidMostBits: UInt64? = nil, subscription: TxnSubscription? = nil, txnAction: Int32? = nil, txnidLeastBitsOfLowWatermark: UInt64? = nil) {
         self.requestId = requestId
         if let txnidLeastBits { self._txnidLeastBits = txnidLeastBits; self._presence |= (1 << 0) } else { self._txnidLeastBits = 0 }
         if let txnidMostBits { self._txnidMostBits = txnidMostBits; self._presence |= (1 << 1) } else { self._txnidMostBits = 0 }
-        self.subscription = subscription
+        self._subscription = subscription.map { [$0] } ?? []
         if let txnAction { self._txnAction = txnAction; self._presence |= (1 << 2) } else { self._txnAction = 0 }
         if let txnidLeastBitsOfLowWatermark { self._txnidLeastBitsOfLowWatermark = txnidLeastBitsOfLowWatermark; self._presence |= (1 << 3) } else { self._txnidLeastBitsOfLowWatermark = 0 }
     }
@@ -68,7 +72,7 @@ public struct CommandEndTxnOnSubscription: ProtobufMessage {
         var requestId: UInt64? = nil
         self._txnidLeastBits = 0
         self._txnidMostBits = 0
-        self.subscription = nil
+        self._subscription = []
         self._txnAction = 0
         self._txnidLeastBitsOfLowWatermark = 0
         while let (wireKey, wireStart) = try reader.readKey() {
@@ -76,7 +80,7 @@ public struct CommandEndTxnOnSubscription: ProtobufMessage {
             case 8: requestId = try reader.readVarint()
             case 16: self._txnidLeastBits = try reader.readVarint(); self._presence |= (1 << 0)
             case 24: self._txnidMostBits = try reader.readVarint(); self._presence |= (1 << 1)
-            case 34: self.subscription = try reader.readMessage(TxnSubscription.self)
+            case 34: self._subscription = [try reader.readMessage(TxnSubscription.self)]
             case 40: self._txnAction = Int32(truncatingIfNeeded: try reader.readVarint()); self._presence |= (1 << 2)
             case 48: self._txnidLeastBitsOfLowWatermark = try reader.readVarint(); self._presence |= (1 << 3)
             default: try reader.skip(ProtobufTag(key: wireKey), tagStart: wireStart, into: &self.unknownFields)
