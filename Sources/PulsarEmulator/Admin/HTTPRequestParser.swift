@@ -1,40 +1,3 @@
-/// One HTTP/1.x request, complete with its body.
-struct HTTPRequest: Equatable, Sendable {
-    /// `GET`, `PUT`, … (case-sensitive, as HTTP says).
-    var method: String
-    /// The request target as sent (`/admin/v2/persistent/public/default/t/stats?x=1`).
-    var target: String
-    /// The path's segments, each percent-decoded; empty segments (`//`, a trailing `/`) are dropped.
-    var pathSegments: [String]
-    /// Query parameters, percent-decoded (`+` is a space); the last of repeated names wins.
-    var query: [String: String]
-    /// `(1, 1)` or `(1, 0)`.
-    var version: HTTPVersion
-    var headers: HTTPHeaders
-    var body: [UInt8]
-
-    /// Whether the connection stays open after the answer: HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with
-    /// `Connection: keep-alive`.
-    var keepAlive: Bool {
-        let connection = headers.tokens("Connection")
-        if connection.contains("close") { return false }
-        return version.minor >= 1 || connection.contains("keep-alive")
-    }
-}
-
-/// An HTTP version; only 1.0 and 1.1 are served.
-struct HTTPVersion: Equatable, Sendable {
-    var major: Int
-    var minor: Int
-}
-
-/// Why a request was refused; the server answers with `status` and closes the connection.
-struct HTTPParseError: Error, Equatable, CustomStringConvertible {
-    var status: HTTPStatus
-    var reason: String
-    var description: String { "\(status): \(reason)" }
-}
-
 /// An incremental HTTP/1.1 request parser: bytes in (any split), complete requests out, in order.
 ///
 /// ```
@@ -259,53 +222,6 @@ struct HTTPRequestParser {
     }
 
     /// Origin form (`/path?query`), absolute form (`http://host/path`), or `*` for OPTIONS.
-    private static func parseTarget(_ target: String, method: String) throws(HTTPParseError) -> ([String], [String: String]) {
-        if target == "*", method == "OPTIONS" { return ([], [:]) }
-        var rest = Substring(target)
-        if let scheme = rest.firstRange(of: "://"), rest.hasPrefix("http") {
-            let afterAuthority = rest[scheme.upperBound...]
-            rest = afterAuthority.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterAuthority[$0...] } ?? "/"
-            if rest.hasPrefix("?") { rest = "/" + rest }
-        }
-        guard rest.hasPrefix("/") else { throw HTTPParseError(status: .badRequest, reason: "the request target must start with '/'") }
-        let pathEnd = rest.firstIndex(of: "?") ?? rest.endIndex
-        var segments: [String] = []
-        for raw in rest[..<pathEnd].split(separator: "/") {
-            guard let segment = percentDecode(raw, plusIsSpace: false) else {
-                throw HTTPParseError(status: .badRequest, reason: "invalid percent-encoding in the path")
-            }
-            segments.append(segment)
-        }
-        var query: [String: String] = [:]
-        if pathEnd < rest.endIndex {
-            for pair in rest[rest.index(after: pathEnd)...].split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let name = percentDecode(parts[0], plusIsSpace: true),
-                      let value = percentDecode(parts.count > 1 ? parts[1] : "", plusIsSpace: true) else {
-                    throw HTTPParseError(status: .badRequest, reason: "invalid percent-encoding in the query")
-                }
-                query[name] = value
-            }
-        }
-        return (segments, query)
-    }
-
-    /// Decodes `%XX` escapes (and `+` when asked); nil for a broken escape or bytes that are not UTF-8.
-    static func percentDecode(_ text: Substring, plusIsSpace: Bool) -> String? {
-        guard text.contains("%") || (plusIsSpace && text.contains("+")) else { return String(text) }
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%") {
-                guard utf8.count >= 2, let high = hexValue(utf8.removeFirst()), let low = hexValue(utf8.removeFirst()) else { return nil }
-                bytes.append(high << 4 | low)
-            } else {
-                bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
     private static func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
         guard let first = line.first, first != UInt8(ascii: " "), first != UInt8(ascii: "\t") else {
             throw HTTPParseError(status: .badRequest, reason: "obsolete line folding is not accepted")
@@ -431,7 +347,7 @@ struct HTTPRequestParser {
         }
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
