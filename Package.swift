@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "PulsarWire", targets: ["PulsarWire"]),
+        .library(name: "PulsarNet", targets: ["PulsarNet"]),
         .library(name: "PulsarAuth", targets: ["PulsarAuth"]),
         .library(name: "PulsarEmulator", targets: ["PulsarEmulator"]),
         .library(name: "PulsarClient", targets: ["PulsarClient"]),
