@@ -1,3 +1,5 @@
+import PulsarAuth
+
 /// Tenants and namespaces created through the admin REST API, plus those a fresh standalone broker has.
 ///
 /// The binary side creates topics in any namespace (auto-creation); such namespaces, and their tenants, count as

@@ -1,3 +1,5 @@
+import PulsarAuth
+
 /// Authentication and authorization of the admin REST API, and the permission endpoints of
 /// `pulsar-admin namespaces|topics grant-permission / revoke-permission / permissions`:
 /// ```

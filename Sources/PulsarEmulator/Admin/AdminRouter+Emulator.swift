@@ -10,7 +10,7 @@ extension AdminRouter {
         let clock = state.configuration.clock
         switch (method, Array(path)) {
         case ("GET", ["clock"]):
-            return .json(.object([("now", .int(clock.now())), ("manual", .bool(clock is ManualClock))]))
+            return .json(.object([("now", .integer(clock.now())), ("manual", .bool(clock is ManualClock))]))
         case ("POST", ["clock", "advance"]):
             guard let manual = clock as? ManualClock else {
                 throw AdminError(.conflict, "The emulator runs on the system clock; start it with --manual-clock")
@@ -20,7 +20,7 @@ extension AdminRouter {
             }
             manual.advance(milliseconds: milliseconds)
             state.tick(now: manual.now(), into: &outputs)
-            return .json(.object([("now", .int(manual.now())), ("manual", .bool(true))]))
+            return .json(.object([("now", .integer(manual.now())), ("manual", .bool(true))]))
         default:
             throw AdminError(.notFound, "No such emulator endpoint")
         }

@@ -1,3 +1,5 @@
+import PulsarAuth
+
 /// The admin REST API and `/metrics`: a request and the broker state in, a response out. No I/O: the HTTP server
 /// calls it under the broker lock (``BrokerCore/withState(_:)``), which then flushes any frames it queued (for
 /// example CLOSE_CONSUMER after a cursor reset).
@@ -306,11 +308,11 @@ struct AdminRouter: Sendable {
                     partitions.append((partition.description, stats))
                 }
             }
-            var fields: [JSONField] = []
+            var fields = JSONObject()
             if what == "partitioned-stats", case .object(let totals) = total.json { fields = totals }
-            fields.append(JSONField(key: "metadata", value: ["partitions": .number(count)]))
+            fields["metadata"] = ["partitions": .number(count)]
             if perPartition || what == "partitioned-internalStats" {
-                fields.append(JSONField(key: "partitions", value: .object(partitions)))
+                fields["partitions"] = .object(partitions)
             }
             return .json(.object(fields))
         case "subscriptions":

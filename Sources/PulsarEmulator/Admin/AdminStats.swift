@@ -1,3 +1,4 @@
+import PulsarAuth
 import PulsarWire
 
 /// A topic's statistics as the admin API and `/metrics` report them (the broker's `TopicStats`). Rates are 0: the

@@ -1,3 +1,5 @@
+import PulsarAuth
+
 /// An HTTP status code and its reason phrase.
 struct HTTPStatus: Equatable, Sendable, CustomStringConvertible {
     /// The three-digit code.

@@ -1,3 +1,4 @@
+import PulsarAuth
 import PulsarWire
 import Testing
 @testable import PulsarEmulator

@@ -1,3 +1,4 @@
+import PulsarAuth
 import PulsarWire
 @testable import PulsarEmulator
 
