@@ -22,7 +22,15 @@ extension Command {
     }
 
     /// Decodes a `BaseCommand` held in `range` of `buffer`.
-    @usableFromInline static func decodeBaseCommand(_ buffer: UnsafeRawBufferPointer, range: Range<Int>) throws -> Command {
+    ///
+    /// With `earlyMatch` (the common case), a sub-command found after its `type` is decoded straight away and the
+    /// rest of the envelope is only validated. When a later `type` field contradicts that match, the envelope is
+    /// decoded again once with `earlyMatch: false`: every field read, the last `type` wins, the last occurrence of its
+    /// sub-command is decoded, as protobuf merges a message. That second pass never recurses, so hostile input
+    /// cannot grow the stack.
+    @usableFromInline static func decodeBaseCommand(
+        _ buffer: UnsafeRawBufferPointer, range: Range<Int>, earlyMatch: Bool = true
+    ) throws -> Command {
         var reader = ProtobufReader(buffer, range: range, messageName: "BaseCommand")
         var type: CommandType?
         var subRanges: [(field: Int, range: Range<Int>)] = []
@@ -32,7 +40,7 @@ extension Command {
             } else if key & 7 == 2 {
                 let subRange = try reader.readLengthDelimitedRange()
                 let field = key >> 3
-                if let type, type.rawValue == field {
+                if earlyMatch, let type, type.rawValue == field {
                     // Common case: `type` came first; decode the sub-command straight away.
                     return try finish(type, buffer: buffer, subRange: subRange, whole: range, remaining: &reader)
                 }
@@ -58,7 +66,7 @@ extension Command {
                 if key >> 3 == Int(type.rawValue) { subRange = range }  // last occurrence wins, as in protobuf
             } else if key == 8 {
                 let later = CommandType(rawValue: Int32(truncatingIfNeeded: try reader.readVarint()))
-                if later != type { return try decodeBaseCommand(buffer, range: whole) }
+                if later != type { return try decodeBaseCommand(buffer, range: whole, earlyMatch: false) }
             } else {
                 try reader.skipValue(ProtobufTag(key: key))
             }
