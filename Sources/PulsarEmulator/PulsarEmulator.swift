@@ -64,7 +64,11 @@ public final class PulsarEmulator: Sendable {
         serverTask = Task.detached {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    while let connection = try? await listener.accept() { continuation.yield(connection) }
+                    while let connection = try? await listener.accept(onResourceExhausted: { error in
+                        logger.warning("cannot accept connections (\(error)); retrying until resources free up")
+                    }) {
+                        continuation.yield(connection)
+                    }
                 }
                 group.addTask {
                     while (try? await Task.sleep(for: tick)) != nil { core.tick() }

@@ -10,7 +10,7 @@ public struct NetError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case connectionRefused, connectionReset, connectionClosed, timedOut
-            case addressInUse, invalidAddress, syscallFailed
+            case addressInUse, invalidAddress, resourceExhausted, syscallFailed
         }
 
         private let base: Base
@@ -28,6 +28,9 @@ public struct NetError: Error, CustomStringConvertible, Sendable {
         public static let addressInUse = Code(.addressInUse)
         /// A host string could not be parsed or resolved, or a port was out of range.
         public static let invalidAddress = Code(.invalidAddress)
+        /// The process or the system ran out of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM);
+        /// retrying later may succeed.
+        public static let resourceExhausted = Code(.resourceExhausted)
         /// Any other failed system call; see `errno` and `syscall`.
         public static let syscallFailed = Code(.syscallFailed)
 
@@ -40,6 +43,7 @@ public struct NetError: Error, CustomStringConvertible, Sendable {
             case .timedOut: "timedOut"
             case .addressInUse: "addressInUse"
             case .invalidAddress: "invalidAddress"
+            case .resourceExhausted: "resourceExhausted"
             case .syscallFailed: "syscallFailed"
             }
         }
@@ -78,11 +82,15 @@ public struct NetError: Error, CustomStringConvertible, Sendable {
         case ETIMEDOUT: code = .timedOut
         case EADDRINUSE: code = .addressInUse
         case EADDRNOTAVAIL, EAFNOSUPPORT: code = .invalidAddress
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: code = .resourceExhausted
         default: code = .syscallFailed
         }
         let reason = strerror(err).map { String(cString: $0) } ?? "unknown error"
         return NetError(code: code, errno: err, syscall: name, message: "\(name) failed: \(reason)")
     }
+
+    /// Whether the failure is a temporary shortage of descriptors or kernel memory (worth retrying after a pause).
+    public var isResourceExhaustion: Bool { code == .resourceExhausted }
 
     /// The error thrown by operations on a locally closed stream or listener.
     static let closed = NetError(code: .connectionClosed, message: "the stream is closed")

@@ -20,10 +20,11 @@ QUIET = pulsar.ConsoleLogger(pulsar.LoggerLevel.Error)
 class Emulator:
     """A running pulsar-emulator process."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, preexec_fn=None):
+        """Starts the emulator with extra flags; `preexec_fn` runs in the child first (e.g. to lower its limits)."""
         self.process = subprocess.Popen(
             [EMULATOR, "--port", "0", "--admin-port", "0", "--log-level", "warn", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
         line = self.process.stdout.readline()
         if not line.startswith("pulsar-emulator ready "):
             self.process.kill()

@@ -39,7 +39,9 @@ final class AdminHTTPServer: Sendable {
     /// Accepts and serves connections until ``shutdown()``; returns once every connection has ended.
     func run() async {
         await withDiscardingTaskGroup { group in
-            while let connection = try? await listener.accept() {
+            while let connection = try? await listener.accept(onResourceExhausted: { [core] error in
+                core.logger.warning("admin HTTP cannot accept connections (\(error)); retrying until resources free up")
+            }) {
                 group.addTask { await self.serve(connection) }
             }
         }

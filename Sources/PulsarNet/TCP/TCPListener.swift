@@ -81,14 +81,31 @@ public final class TCPListener: Sendable, EventHandler {
     }
 
     /// Waits for and returns the next connection; nil once the listener is closed. Several tasks may accept at once.
-    /// Throws `CancellationError` if cancelled while waiting, or a `NetError` (e.g. out of descriptors).
-    public func accept() async throws -> TCPConnection? {
+    ///
+    /// Running out of resources (descriptors: EMFILE, ENFILE; kernel memory: ENOBUFS, ENOMEM) does not end accepting:
+    /// like Go's `net/http` server, `accept` reports the first error of a streak to `onResourceExhausted`, backs off
+    /// (5 ms, doubling to 100 ms) and tries again, so the listener serves new clients as soon as the flood has passed. With edge-triggered
+    /// readiness no new edge would announce the connections still queued, so each retry calls accept regardless.
+    /// Throws `CancellationError` if cancelled while waiting, or a `NetError` the listener cannot recover from.
+    public func accept(onResourceExhausted: (NetError) -> Void = { _ in }) async throws -> TCPConnection? {
+        var backoff = Duration.milliseconds(5)
+        var reported = false
         while true {
-            let result = try state.withLock { state -> IOResult<Int32>? in
-                guard state.fd >= 0 else { return nil }
-                state.readable = false
-                return try Posix.accept(state.fd)
+            let result: IOResult<Int32>?
+            do {
+                result = try state.withLock { state -> IOResult<Int32>? in
+                    guard state.fd >= 0 else { return nil }
+                    state.readable = false
+                    return try Posix.accept(state.fd)
+                }
+            } catch let error as NetError where error.isResourceExhaustion {
+                if !reported { onResourceExhausted(error) }
+                reported = true
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .milliseconds(100))
+                continue
             }
+            backoff = .milliseconds(5)
             switch result {
             case nil:
                 return nil
