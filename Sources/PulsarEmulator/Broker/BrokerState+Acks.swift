@@ -15,7 +15,10 @@ extension BrokerState {
                 }
                 return
             }
-            if let messageId = ack.messageId.first, messageId.ledgerId == ledger {
+            // Like the managed cursor, a mark-delete beyond the last stored entry is refused ("Invalid mark deleted
+            // position"): it would acknowledge messages not yet produced. The ACK_RESPONSE still reports success.
+            if let messageId = ack.messageId.first, messageId.ledgerId == ledger,
+               Int64(bitPattern: messageId.entryId) <= topic.log.lastEntryId {
                 let through = Int64(bitPattern: messageId.entryId)
                 let partial = messageId.ackSet.isEmpty ? nil : messageId.ackSet
                 subscription.cursor.acknowledgeCumulative(through: through, ackSet: partial)
@@ -30,6 +33,8 @@ extension BrokerState {
         } else {
             for messageId in ack.messageId where messageId.ledgerId == ledger {
                 let entryId = Int64(bitPattern: messageId.entryId)
+                // A position not yet written is refused, as the cursor refuses it: it must not drop that message later.
+                guard entryId >= 0, entryId <= topic.log.lastEntryId else { continue }
                 guard subscription.cursor.acknowledge(entryId, ackSet: messageId.ackSet.isEmpty ? nil : messageId.ackSet) else { continue }
                 if let pending = subscription.pending[entryId] {
                     consumers[pending.consumer]?.unackedMessages -= Int(pending.messageCount)
