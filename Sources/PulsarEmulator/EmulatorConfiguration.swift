@@ -39,6 +39,8 @@ public struct EmulatorConfiguration: Sendable {
     public var logLevel: LogLevel = .warning
     /// JWT token authentication and role-based authorization; nil (the default) lets every client in.
     public var authentication: EmulatorAuthentication?
+    /// Bounds on connections, names, partitions and buffered bytes (see ``EmulatorLimits``).
+    public var limits = EmulatorLimits()
 
     /// Log verbosity.
     public enum LogLevel: Int, Sendable, Comparable, CaseIterable {

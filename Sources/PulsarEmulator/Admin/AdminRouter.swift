@@ -264,20 +264,21 @@ struct AdminRouter: Sendable {
         return .noContent
     }
 
-    /// The body of a partitions request: a number (`3`), also accepted as a string (`"3"`).
+    /// The body of a partitions request: a number (`3`), also accepted as a string (`"3"`), in the range of the
+    /// broker's `int`.
     private static func partitionCount(_ body: JSONValue?) throws(AdminError) -> Int {
-        if let count = body?.intValue, let value = Int(exactly: count) { return value }
-        if let text = body?.stringValue, let value = Int(text) { return value }
-        throw AdminError(.badRequest, "The body must be the number of partitions")
+        if let count = body?.intValue, let value = Int32(exactly: count) { return Int(value) }
+        if let text = body?.stringValue, let value = Int32(text) { return Int(value) }
+        throw AdminError(.badRequest, "The body must be the number of partitions, an integer up to \(Int32.max)")
     }
 
     private func topicResource(_ call: Call, _ name: TopicName, _ what: String, state: inout BrokerState, now: Int64,
                                outputs: inout BrokerOutputs) throws(AdminError) -> HTTPResponse {
         if what == "unload" {
             guard call.method == "PUT" else { return .methodNotAllowed(allowed: ["PUT"]) }
-            if let count = state.partitionedTopics[name] {
-                for index in 0..<count where state.topics[name.partition(index)] != nil {
-                    try state.adminUnloadTopic(name.partition(index), now: now, into: &outputs)
+            if state.partitionedTopics[name] != nil {
+                for partition in state.usedPartitions(of: name) {
+                    try state.adminUnloadTopic(partition, now: now, into: &outputs)
                 }
             } else {
                 try state.adminUnloadTopic(name, now: now, into: &outputs)
@@ -289,9 +290,12 @@ struct AdminRouter: Sendable {
         guard call.method == "GET" else { return .methodNotAllowed(allowed: ["GET"]) }
         switch what {
         case "stats":
+            // A partition not used yet exists for the broker: it answers with empty statistics.
+            if state.isPartitionOfExistingTopic(name) { state.createTopic(name) }
             guard let stats = state.adminTopicStats(name) else { throw AdminError.topicNotFound(name) }
             return .json(stats.json)
         case "internalStats":
+            if state.isPartitionOfExistingTopic(name) { state.createTopic(name) }
             guard let stats = state.adminInternalStats(name) else { throw AdminError.topicNotFound(name) }
             return .json(stats)
         case "partitioned-stats", "partitioned-internalStats":
@@ -301,7 +305,9 @@ struct AdminRouter: Sendable {
             var partitions: [(String, JSONValue)] = []
             for index in 0..<count {
                 let partition = name.partition(index)
-                if what == "partitioned-stats", let stats = state.adminTopicStats(partition) {
+                // Partitions not used yet report empty statistics without being created.
+                if what == "partitioned-stats" {
+                    let stats = state.adminTopicStats(partition) ?? AdminTopicStats()
                     total.merge(stats)
                     partitions.append((partition.description, stats.json))
                 } else if let stats = state.adminInternalStats(partition) {
@@ -318,7 +324,9 @@ struct AdminRouter: Sendable {
         case "subscriptions":
             if let count = state.partitionedTopics[name] {
                 var names = Set<String>()
-                for index in 0..<count { names.formUnion((try? state.adminSubscriptionNames(name.partition(index))) ?? []) }
+                for partition in state.usedPartitions(of: name) where partition.partitionIndex! < count {
+                    names.formUnion((try? state.adminSubscriptionNames(partition)) ?? [])
+                }
                 return .json(.strings(names.sorted()))
             }
             return .json(.strings(try state.adminSubscriptionNames(name)))

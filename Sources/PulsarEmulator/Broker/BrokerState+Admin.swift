@@ -119,9 +119,20 @@ extension BrokerState {
         throw AdminError.topicNotFound(name)
     }
 
-    /// Creates a partitioned topic; persistent partitions are created at once, as the broker does.
-    mutating func adminCreatePartitionedTopic(_ name: TopicName, partitions: Int) throws(AdminError) {
+    /// Refuses a partition count the broker would refuse: not positive, or above the configured maximum.
+    func adminValidatePartitionCount(_ partitions: Int) throws(AdminError) {
         guard partitions > 0 else { throw AdminError(.notAcceptable, "Number of partitions should be more than 0") }
+        let maximum = configuration.limits.maxPartitionsPerTopic
+        if maximum > 0, partitions > maximum {
+            throw AdminError(.notAcceptable, "Number of partitions should be less than or equal to \(maximum)")
+        }
+    }
+
+    /// Creates a partitioned topic. Only the count is recorded: a partition becomes a topic when it is first used,
+    /// so the cost of a large count is paid per partition actually used. (The broker creates persistent partitions at
+    /// once; the admin API lists and reports them the same either way.)
+    mutating func adminCreatePartitionedTopic(_ name: TopicName, partitions: Int) throws(AdminError) {
+        try adminValidatePartitionCount(partitions)
         guard name.partitionIndex == nil else {
             throw AdminError(.preconditionFailed, "Partitioned topic name should not contain '-partition-'")
         }
@@ -129,39 +140,37 @@ extension BrokerState {
         guard topics[name] == nil else { throw AdminError(.conflict, "This topic already exists") }
         guard adminNamespaceExists(name.namespaceName) else { throw AdminError.namespaceNotFound }
         partitionedTopics[name] = partitions
-        if name.isPersistent { for index in 0..<partitions { createTopic(name.partition(index)) } }
     }
 
     /// Raises the partition count of a partitioned topic (the broker never lowers it).
     mutating func adminUpdatePartitionedTopic(_ name: TopicName, partitions: Int) throws(AdminError) {
         guard let current = partitionedTopics[name] else { throw AdminError(.conflict, "Topic is not partitioned topic") }
-        guard partitions > 0 else { throw AdminError(.notAcceptable, "Number of partitions should be more than 0") }
+        try adminValidatePartitionCount(partitions)
         guard partitions > current else {
             throw AdminError(.conflict, "number of partitions must be more than existing \(current)")
         }
         partitionedTopics[name] = partitions
         guard name.isPersistent else { return }
-        // New partitions get the subscriptions the existing ones have, positioned at their (empty) start.
-        let subscriptionNames = Set((0..<current).flatMap { topics[name.partition($0)]?.subscriptions.values.filter(\.isDurable).map(\.name) ?? [] })
-        for index in current..<partitions {
-            let partition = name.partition(index)
-            createTopic(partition)
-            for subscription in subscriptionNames.sorted() {
-                topics[partition]!.subscriptions[subscription] = Subscription(name: subscription, type: .exclusive, isDurable: true, start: 0)
-            }
+        // New partitions get the subscriptions the existing ones have, positioned at their (empty) start, when they
+        // are first used (see `createTopic`).
+        let subscriptionNames = Set(topics.values.lazy.filter { $0.name.partitionIndex != nil && $0.name.partitionedParent == name }
+            .flatMap { $0.subscriptions.values.filter(\.isDurable).map(\.name) })
+        if !subscriptionNames.isEmpty {
+            partitionSeeds[name, default: []].append(PartitionSeed(fromIndex: current, subscriptions: subscriptionNames))
         }
     }
 
     /// Deletes a partitioned topic and its partitions.
     mutating func adminDeletePartitionedTopic(_ name: TopicName, force: Bool, now: Int64,
                                               into outputs: inout BrokerOutputs) throws(AdminError) {
-        guard let count = partitionedTopics[name] else { throw AdminError.partitionedTopicNotFound(name) }
-        let partitions = (0..<count).map { name.partition($0) }
+        guard partitionedTopics[name] != nil else { throw AdminError.partitionedTopicNotFound(name) }
+        let partitions = usedPartitions(of: name)
         if !force, partitions.contains(where: { topics[$0].map(adminHasClients) ?? false }) {
             throw AdminError(.preconditionFailed, "Topic has active producers/subscriptions")
         }
         for partition in partitions { adminRemoveTopic(partition, now: now, into: &outputs) }
         partitionedTopics[name] = nil
+        partitionSeeds[name] = nil
     }
 
     /// Disconnects every producer and consumer of a topic, keeping its state (`PUT .../unload`).

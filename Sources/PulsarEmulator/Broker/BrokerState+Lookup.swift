@@ -24,13 +24,28 @@ extension BrokerState {
         return .success(name)
     }
 
-    /// Creates an empty topic (no-op if it exists).
+    /// Creates an empty topic (no-op if it exists). A partition added by growing its partitioned topic starts with
+    /// the durable subscriptions its siblings had then, as the broker creates them on new partitions.
     mutating func createTopic(_ name: TopicName) {
         guard topics[name] == nil else { return }
-        topics[name] = Topic(name: name, ledgerId: makeLedgerId())
+        let topic = Topic(name: name, ledgerId: makeLedgerId())
+        if let index = name.partitionIndex, let seeds = partitionSeeds[name.partitionedParent] {
+            for seed in seeds where index >= seed.fromIndex {
+                for subscription in seed.subscriptions where topic.subscriptions[subscription] == nil {
+                    topic.subscriptions[subscription] = Subscription(name: subscription, type: .exclusive, isDurable: true, start: 0)
+                }
+            }
+        }
+        topics[name] = topic
     }
 
-    private func isPartitionOfExistingTopic(_ name: TopicName) -> Bool {
+    /// The partitions of a partitioned topic that exist as topics (have been used), in index order.
+    func usedPartitions(of parent: TopicName) -> [TopicName] {
+        topics.keys.filter { $0.partitionIndex != nil && $0.partitionedParent == parent }
+            .sorted { ($0.partitionIndex ?? 0) < ($1.partitionIndex ?? 0) }
+    }
+
+    func isPartitionOfExistingTopic(_ name: TopicName) -> Bool {
         guard let index = name.partitionIndex, let count = partitionedTopics[name.partitionedParent] else { return false }
         return index < count
     }

@@ -21,6 +21,8 @@ struct BrokerState {
     var topics: [TopicName: Topic] = [:]
     /// Partitioned topics and their partition counts.
     var partitionedTopics: [TopicName: Int] = [:]
+    /// Subscriptions that partitions added by growing a partitioned topic start with, created with the partition.
+    var partitionSeeds: [TopicName: [PartitionSeed]] = [:]
     var producers: [ProducerKey: ProducerState] = [:]
     var consumers: [ConsumerKey: ConsumerState] = [:]
     /// Namespace deduplication policies (`tenant/ns` → enabled), overriding the broker-wide setting.
@@ -38,6 +40,7 @@ struct BrokerState {
         self.configuration = configuration
         self.advertisedServiceURL = advertisedServiceURL
         auth = BrokerAuthState(configuration.authentication)
+        // The operator's own partitioned topics are created as given; the limit bounds what clients ask for.
         for (name, partitions) in configuration.partitionedTopics where partitions > 0 {
             if let topic = try? TopicName(name) { partitionedTopics[topic] = partitions }
         }

@@ -91,3 +91,12 @@ struct ConsumerState {
     /// When it subscribed, milliseconds since the epoch.
     let connectedSince: Int64
 }
+
+/// Durable subscriptions given to partitions at or above `fromIndex` when they are first used, recorded when a
+/// partitioned topic grows (the broker creates them on the new partitions at once).
+struct PartitionSeed: Equatable {
+    /// The partition count before the topic grew.
+    var fromIndex: Int
+    /// Durable subscriptions the existing partitions had.
+    var subscriptions: Set<String>
+}

@@ -62,10 +62,33 @@ import Testing
         #expect(broker.admin("PUT", path, body: "").0.status == .conflict)
         #expect(broker.admin("POST", path + "/partitions", body: "2").0.status == .conflict)
         #expect(broker.admin("POST", path + "/partitions", body: "5").0.status == .noContent)
-        #expect(broker.state.topics.keys.filter { $0.partitionedParent.description == topic }.count == 5)
+        // Only the count is recorded; a partition becomes a topic when first used.
+        #expect(broker.state.topics.isEmpty)
+        #expect(try! broker.json(path + "/partitioned-stats")["metadata"] == ["partitions": 5])
+        #expect(broker.admin("GET", path + "-partition-4/stats").0.status == .ok)
+        #expect(broker.state.topics.keys.map(\.description) == [topic + "-partition-4"])
         #expect(broker.admin("PUT", "/admin/v2/persistent/public/default/x-partition-1/partitions", body: "2").0.status == .preconditionFailed)
         #expect(broker.admin("DELETE", path + "/partitions").0.status == .noContent)
         #expect(broker.state.topics.isEmpty && broker.state.partitionedTopics.isEmpty)
+    }
+
+    @Test func partitionCountsAboveTheLimitAreRefusedWithoutWork() {
+        var limited = EmulatorConfiguration()
+        limited.limits.maxPartitionsPerTopic = 16
+        var broker = AdminHarness(configuration: limited)
+        let refused = broker.admin("PUT", path + "/partitions", body: "17")
+        #expect(refused.0.status == .notAcceptable)
+        #expect(String(decoding: refused.0.body, as: UTF8.self).contains("less than or equal to 16"))
+        #expect(broker.admin("PUT", path + "/partitions", body: "2147483648").0.status == .badRequest)
+        #expect(broker.admin("PUT", path + "/partitions", body: "16").0.status == .noContent)
+        #expect(broker.admin("POST", path + "/partitions", body: "17").0.status == .notAcceptable)
+        #expect(broker.state.partitionedTopics.values.first == 16)
+        // No limit: a huge count is recorded, and nothing is built for partitions nobody uses.
+        var noLimit = EmulatorConfiguration()
+        noLimit.limits.maxPartitionsPerTopic = 0
+        var unlimited = AdminHarness(configuration: noLimit)
+        #expect(unlimited.admin("PUT", path + "/partitions", body: "2147483647").0.status == .noContent)
+        #expect(unlimited.state.topics.isEmpty)
     }
 
     @Test func statsFollowPublishingDispatchAndAcknowledgement() throws {
