@@ -13,7 +13,9 @@ import Testing
         #expect(NetError.syscall("read", errno: ECONNRESET).code == .connectionReset)
         #expect(NetError.syscall("connect", errno: ETIMEDOUT).code == .timedOut)
         #expect(NetError.syscall("bind", errno: EADDRINUSE).code == .addressInUse)
-        #expect(NetError.syscall("socket", errno: EMFILE).code == .syscallFailed)
+        #expect(NetError.syscall("socket", errno: EMFILE).code == .resourceExhausted)
+        #expect(NetError.syscall("accept", errno: ENFILE).isResourceExhaustion)
+        #expect(NetError.syscall("socket", errno: EACCES).code == .syscallFailed)
     }
 
     @Test func describesItself() {

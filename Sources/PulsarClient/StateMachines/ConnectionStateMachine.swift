@@ -63,13 +63,13 @@ struct ConnectionStateMachine {
     private(set) var state: State = .idle
     private var requests: [UInt64: PendingRequest] = [:]
     private var nextRequestId: UInt64 = 0
-    private var lastFrameAt: ContinuousClock.Instant
     private var nextPingAt: ContinuousClock.Instant
+    /// When the PING still waiting for any answer went out (any frame from the broker answers it).
+    private var pingSentAt: ContinuousClock.Instant?
 
     /// A connection created at `now`.
     init(configuration: Configuration, now: ContinuousClock.Instant) {
         self.configuration = configuration
-        lastFrameAt = now
         nextPingAt = now + configuration.keepAliveInterval
     }
 
@@ -80,18 +80,17 @@ struct ConnectionStateMachine {
     mutating func handshakeStarted(_ connect: CommandConnect, now: ContinuousClock.Instant) -> [Action] {
         guard case .idle = state else { return [] }
         state = .handshaking(deadline: now + configuration.connectionTimeout)
-        lastFrameAt = now
         return [.send(.connect(connect))]
     }
 
     /// Bytes arrived (liveness for keep-alive).
     mutating func activity(now: ContinuousClock.Instant) {
-        lastFrameAt = now
+        pingSentAt = nil
     }
 
     /// A frame's command arrived.
     mutating func commandReceived(_ command: Command, now: ContinuousClock.Instant) -> [Action] {
-        lastFrameAt = now
+        pingSentAt = nil
         switch state {
         case .idle, .closed:
             return []
@@ -190,11 +189,14 @@ struct ConnectionStateMachine {
                 actions.append(.failRequest(id, PulsarClientError(
                     .timeout, "\(name) got no answer within \(configuration.operationTimeout)")))
             }
-            if now - lastFrameAt >= configuration.keepAliveInterval * 2 {
+            // Like the Java client: a broker is dropped only when a PING went unanswered for a whole interval, never
+            // because this process itself stalled (a busy machine may skip ticks for longer than an interval).
+            if let sent = pingSentAt, now - sent >= configuration.keepAliveInterval {
                 actions.append(.close(PulsarClientError(
-                    .timeout, "nothing received from the broker for \(configuration.keepAliveInterval * 2)")))
-            } else if now >= nextPingAt {
+                    .timeout, "no answer to PING from the broker within \(configuration.keepAliveInterval)")))
+            } else if pingSentAt == nil, now >= nextPingAt {
                 nextPingAt = now + configuration.keepAliveInterval
+                pingSentAt = now
                 actions.append(.send(.ping(CommandPing())))
             }
             return actions

@@ -52,6 +52,7 @@ extension BrokerState {
         auth.sessions[id] = BrokerAuthState.Session(role: role, expiresAt: expiresAt,
                                                     supportsRefresh: connect.featureFlags?.supportsAuthRefresh ?? false,
                                                     nextCheck: now + auth.refreshCheckMilliseconds)
+        timers.schedule(.authenticationCheck(id), at: now + auth.refreshCheckMilliseconds)
         return true
     }
 
@@ -82,28 +83,31 @@ extension BrokerState {
         auth.sessions[id] = session
     }
 
-    /// The periodic expiry check (`authenticationRefreshCheckSeconds`): an expired token gets AUTH_CHALLENGE when the
-    /// client supports refresh, else the connection is closed; a challenge still unanswered at the next check closes it.
-    mutating func checkAuthenticationExpiry(now: Int64, into outputs: inout BrokerOutputs) {
-        guard auth.isEnabled else { return }
-        for id in auth.sessions.keys.sorted() {
-            guard var session = auth.sessions[id], session.nextCheck <= now, let connection = connections[id],
-                  connection.phase == .connected else { continue }
-            session.nextCheck = now + auth.refreshCheckMilliseconds
-            auth.sessions[id] = session
-            guard session.isExpired(now: now) else { continue }
-            if !session.supportsRefresh {
-                closeForAuthentication(id, "the token of role '\(session.role)' expired and the client does not support "
-                                       + "authentication refresh", into: &outputs)
-            } else if session.challengePending {
-                closeForAuthentication(id, "timeout on refreshing auth credentials of role '\(session.role)'", into: &outputs)
-            } else {
-                auth.sessions[id]?.challengePending = true
-                outputs.send(.authChallenge(CommandAuthChallenge(
-                    serverVersion: configuration.serverVersion,
-                    challenge: AuthData(authMethodName: "token", authData: Self.refreshChallenge),
-                    protocolVersion: connection.protocolVersion)), to: id)
-            }
+    /// The periodic expiry check of one connection (`authenticationRefreshCheckSeconds`): an expired token gets
+    /// AUTH_CHALLENGE when the client supports refresh, else the connection is closed; a challenge still unanswered at
+    /// the next check closes it. Reschedules itself while the session lives.
+    mutating func checkAuthenticationExpiry(of id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        guard auth.isEnabled, var session = auth.sessions[id], let connection = connections[id],
+              connection.phase == .connected else { return }
+        guard session.nextCheck <= now else {
+            timers.schedule(.authenticationCheck(id), at: session.nextCheck)
+            return
+        }
+        session.nextCheck = now + auth.refreshCheckMilliseconds
+        auth.sessions[id] = session
+        timers.schedule(.authenticationCheck(id), at: session.nextCheck)
+        guard session.isExpired(now: now) else { return }
+        if !session.supportsRefresh {
+            closeForAuthentication(id, "the token of role '\(session.role)' expired and the client does not support "
+                                   + "authentication refresh", into: &outputs)
+        } else if session.challengePending {
+            closeForAuthentication(id, "timeout on refreshing auth credentials of role '\(session.role)'", into: &outputs)
+        } else {
+            auth.sessions[id]?.challengePending = true
+            outputs.send(.authChallenge(CommandAuthChallenge(
+                serverVersion: configuration.serverVersion,
+                challenge: AuthData(authMethodName: "token", authData: Self.refreshChallenge),
+                protocolVersion: connection.protocolVersion)), to: id)
         }
     }
 

@@ -46,7 +46,9 @@ extension BrokerState {
                 continue
             }
             if !fromRedelivery, honoursDelay, entry.deliverAt > now {
-                subscription.delayed.insert(id)
+                if subscription.delayed.insert(id) {
+                    timers.schedule(.delayedDelivery(name, subscription: subscriptionName, entryId: id), at: entry.deliverAt)
+                }
                 subscription.cursor.readPosition += 1
                 continue
             }
@@ -117,21 +119,19 @@ extension BrokerState {
         topic.log.skipEntryId()
     }
 
-    /// Moves delayed entries whose time has come to the front of their subscription's queue.
-    mutating func releaseDueDelayedEntries(now: Int64, into outputs: inout BrokerOutputs) {
-        for name in topics.keys.sorted() {
-            guard let topic = topics[name] else { continue }
-            var touched: [String] = []
-            for (subscriptionName, subscription) in topic.subscriptions where !subscription.delayed.isEmpty {
-                let due = subscription.delayed.filter { (topic.log.entry($0)?.deliverAt ?? 0) <= now }
-                guard !due.isEmpty else { continue }
-                for id in due {
-                    subscription.delayed.remove(id)
-                    subscription.redelivery.insert(id)
-                }
-                touched.append(subscriptionName)
-            }
-            for subscriptionName in touched.sorted() { dispatch(topic: name, subscription: subscriptionName, now: now, into: &outputs) }
+    /// A delayed entry's time has come: it moves to the front of its subscription's queue. Returns true when it did
+    /// (the subscription should then be dispatched); an entry acknowledged, skipped or re-read since is ignored.
+    mutating func releaseDelayedEntry(_ id: Int64, topic name: TopicName, subscription subscriptionName: String,
+                                      now: Int64) -> Bool {
+        guard let topic = topics[name], let subscription = topic.subscriptions[subscriptionName],
+              subscription.delayed.contains(id) else { return false }
+        let deliverAt = topic.log.entry(id)?.deliverAt ?? 0
+        guard deliverAt <= now else {
+            timers.schedule(.delayedDelivery(name, subscription: subscriptionName, entryId: id), at: deliverAt)
+            return false
         }
+        subscription.delayed.remove(id)
+        subscription.redelivery.insert(id)
+        return true
     }
 }

@@ -33,6 +33,8 @@ struct BrokerState {
     var adminCatalog = AdminCatalog()
     /// Token authentication, authorization and the authenticated sessions (see BrokerState+Auth).
     var auth: BrokerAuthState
+    /// Keep-alive, token expiry and delayed-delivery deadlines (see BrokerState+Timers).
+    var timers = DeadlineQueue<BrokerTimer>()
     private var nextLedgerId: UInt64 = 1
     private var nameCounter = 0
 
@@ -52,6 +54,7 @@ struct BrokerState {
     mutating func connectionOpened(_ id: ConnectionID, remoteAddress: String, now: Int64) {
         connections[id] = ConnectionState(id: id, remoteAddress: remoteAddress, connectedSince: now,
                                           nextKeepAliveCheck: now + keepAliveMilliseconds)
+        timers.schedule(.keepAlive(id), at: now + keepAliveMilliseconds)
     }
 
     /// A connection is gone (peer closed, error, or the broker closed it): release its producers and consumers.
@@ -70,31 +73,15 @@ struct BrokerState {
         max(1, configuration.keepAliveInterval.wholeMilliseconds)
     }
 
-    /// Time passed: keep-alive pings and timeouts, token expiry checks, delayed messages that became due.
-    mutating func tick(now: Int64, into outputs: inout BrokerOutputs) {
-        for id in connections.keys.sorted() where connections[id]!.nextKeepAliveCheck <= now {
-            var connection = connections[id]!
-            connection.nextKeepAliveCheck = now + keepAliveMilliseconds
-            if connection.phase != .connected || connection.awaitingPong {
-                outputs.close(id, .keepAliveTimeout)
-                connection.phase = .closing
-            } else if connection.protocolVersion >= 1 {
-                connection.awaitingPong = true
-                outputs.send(.ping(CommandPing()), to: id)
-            }
-            connections[id] = connection
-        }
-        checkAuthenticationExpiry(now: now, into: &outputs)
-        releaseDueDelayedEntries(now: now, into: &outputs)
-    }
-
     // MARK: Frames
 
     /// Handles one frame from `connection`.
     mutating func handle(_ frame: Frame, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
         guard var connection = connections[id], connection.phase != .closing else { return }
         connection.awaitingPong = false
-        connection.nextKeepAliveCheck = now + keepAliveMilliseconds
+        // Traffic is a sign of life only after the handshake: a client that never sends CONNECT (PINGs alone, say) is
+        // closed at its first keep-alive check, as the broker closes an unfinished handshake.
+        if connection.phase == .connected { connection.nextKeepAliveCheck = now + keepAliveMilliseconds }
         connections[id] = connection
         if connection.phase == .awaitingConnect {
             if case .ping = frame.command {
@@ -159,6 +146,7 @@ struct BrokerState {
         connection.clientVersion = connect.clientVersion
         connection.featureFlags = connect.featureFlags ?? FeatureFlags()
         connection.phase = .connected
+        connection.nextKeepAliveCheck = now + keepAliveMilliseconds
         connections[id] = connection
         var connected = CommandConnected(serverVersion: configuration.serverVersion, protocolVersion: connection.protocolVersion,
                                          maxMessageSize: Int32(clamping: configuration.maxMessageSize))

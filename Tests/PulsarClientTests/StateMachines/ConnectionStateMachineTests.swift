@@ -110,6 +110,15 @@ struct ConnectionStateMachineTests {
         if case .close(let error)? = actions.first { #expect(error.code == .timeout) } else { Issue.record("\(actions)") }
     }
 
+    @Test func aStallLongerThanTwoIntervalsPingsBeforeDropping() {
+        var machine = ready()
+        // The process was descheduled for 100 s: the broker gets a PING and an interval to answer it.
+        #expect(machine.tick(now: start + .seconds(100)) == [.send(.ping(CommandPing()))])
+        #expect(machine.tick(now: start + .seconds(129)) == [])
+        _ = machine.commandReceived(.pong(CommandPong()), now: start + .seconds(129))
+        #expect(machine.tick(now: start + .seconds(140)) == [.send(.ping(CommandPing()))], "answered: pinged again, not dropped")
+    }
+
     @Test func activityKeepsTheConnectionAlive() {
         var machine = ready()
         machine.activity(now: start + .seconds(50))

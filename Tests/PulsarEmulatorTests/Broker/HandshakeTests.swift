@@ -38,6 +38,29 @@ struct HandshakeTests {
         #expect(broker.closed[id] == .keepAliveTimeout)
     }
 
+    @Test("PINGs before CONNECT are answered but do not keep an unfinished handshake open past the keep-alive interval")
+    func pingsDoNotKeepAnUnfinishedHandshakeAlive() {
+        var broker = BrokerHarness { $0.keepAliveInterval = .seconds(30) }
+        let id = broker.open()
+        for _ in 0..<29 {
+            _ = broker.advance(milliseconds: 1_000)
+            #expect(broker.handle(.ping(CommandPing()), from: id)[id]?.first?.command == .pong(CommandPong()))
+        }
+        #expect(broker.closed[id] == nil)
+        _ = broker.advance(milliseconds: 1_000)
+        #expect(broker.closed[id] == .keepAliveTimeout)
+    }
+
+    @Test("timers cost one comparison when nothing is due: 10,000 topics with subscriptions schedule no timer")
+    func idleTopicsScheduleNothing() {
+        var broker = BrokerHarness()
+        let id = broker.connect()
+        for index in 0..<10_000 { broker.subscribe("t-\(index)", "s", consumer: UInt64(index + 1), on: id) }
+        #expect(broker.state.timers.count == 1, "only the connection's keep-alive check")
+        #expect(broker.advance(milliseconds: 1_000).isEmpty)
+        #expect(broker.state.timers.count == 1)
+    }
+
     @Test("any frame from the client counts as a sign of life")
     func trafficKeepsAlive() {
         var broker = BrokerHarness { $0.keepAliveInterval = .seconds(30) }
