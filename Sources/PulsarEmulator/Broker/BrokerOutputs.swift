@@ -23,8 +23,20 @@ struct BrokerOutputs {
     /// Connections in the order they first received output (flush order).
     private(set) var touched: [ConnectionID] = []
 
+    /// Connections whose dispatch was paused for backpressure: the driver tells the broker when the peer has read
+    /// enough (``BrokerState/resumeDispatch(to:now:into:)``).
+    private(set) var drainRequests: Set<ConnectionID> = []
+
     /// True when there is nothing to do.
-    var isEmpty: Bool { bytes.isEmpty && closes.isEmpty }
+    var isEmpty: Bool { bytes.isEmpty && closes.isEmpty && drainRequests.isEmpty }
+
+    /// Bytes queued for `connection` so far.
+    func byteCount(for connection: ConnectionID) -> Int { bytes[connection]?.count ?? 0 }
+
+    /// Asks the driver to report when `connection` has drained.
+    mutating func requestDrainNotice(_ connection: ConnectionID) {
+        drainRequests.insert(connection)
+    }
 
     /// Queues a simple command for `connection`.
     mutating func send(_ command: Command, to connection: ConnectionID) {
@@ -51,6 +63,7 @@ struct BrokerOutputs {
             if let more = other.bytes[connection] { bytes[connection, default: []].append(contentsOf: more) }
             if let reason = other.closes[connection], closes[connection] == nil { closes[connection] = reason }
         }
+        drainRequests.formUnion(other.drainRequests)
     }
 
     private mutating func touch(_ connection: ConnectionID) {

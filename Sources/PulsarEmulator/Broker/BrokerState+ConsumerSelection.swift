@@ -7,11 +7,11 @@ extension BrokerState {
                         blockedHashes: Set<Int32>) -> ConsumerKey? {
         switch subscription.type {
         case .exclusive, .failover:
-            guard let active = activeConsumer(of: subscription, topic: topic), (consumers[active]?.permits ?? 0) > 0 else { return nil }
+            guard let active = activeConsumer(of: subscription, topic: topic), canReceive(active) else { return nil }
             return active
         case .keyShared:
             guard !blockedHashes.contains(entry.keyHash), let owner = keySharedOwner(hash: entry.keyHash, in: subscription),
-                  let consumer = consumers[owner], consumer.permits > 0 else { return nil }
+                  let consumer = consumers[owner], canReceive(owner) else { return nil }
             if let limit = consumer.keySharedReadLimit, id >= limit { return nil }
             return owner
         default:
@@ -21,12 +21,12 @@ extension BrokerState {
 
     /// Shared: the highest-priority level (lowest number) that has consumers with permits, round robin within it.
     private func sharedConsumer(in subscription: Subscription) -> ConsumerKey? {
-        let ready = subscription.consumers.filter { (consumers[$0]?.permits ?? 0) > 0 }
+        let ready = subscription.consumers.filter(canReceive)
         guard let best = ready.compactMap({ consumers[$0]?.priorityLevel }).min() else { return nil }
         let count = subscription.consumers.count
         for offset in 0..<count {
             let candidate = subscription.consumers[(subscription.roundRobin + offset) % count]
-            if let consumer = consumers[candidate], consumer.priorityLevel == best, consumer.permits > 0 { return candidate }
+            if let consumer = consumers[candidate], consumer.priorityLevel == best, canReceive(candidate) { return candidate }
         }
         return nil
     }
@@ -94,9 +94,15 @@ extension BrokerState {
         }
     }
 
-    /// True when no Key_Shared consumer has permits left.
+    /// True when no Key_Shared consumer can take an entry now.
     func allKeySharedConsumersBlocked(_ subscription: Subscription) -> Bool {
-        subscription.consumers.allSatisfy { (consumers[$0]?.permits ?? 0) <= 0 }
+        !subscription.consumers.contains(where: canReceive)
+    }
+
+    /// Whether `key` can be handed an entry now: it has permits, and its connection is not paused by backpressure
+    /// (a broker stops dispatching to a channel that is not writable).
+    func canReceive(_ key: ConsumerKey) -> Bool {
+        (consumers[key]?.permits ?? 0) > 0 && !(connections[key.connection]?.dispatchPaused ?? true)
     }
 
     /// STICKY Key_Shared: the ranges must be valid and must not overlap another consumer's.

@@ -92,6 +92,9 @@ extension BrokerState {
         consumers[target]?.unackedMessages += count
         consumers[target]?.messagesOut += count
         consumers[target]?.bytesOut += Int(entry.location.length)
+        if outputs.byteCount(for: target.connection) >= configuration.limits.maxPendingBytesPerConnection {
+            pauseDispatch(to: target.connection, into: &outputs)
+        }
         if let index = subscription.consumers.firstIndex(of: target) {
             subscription.roundRobin = (index + 1) % subscription.consumers.count
         }
@@ -105,6 +108,8 @@ extension BrokerState {
                                 isBatch: false, publishTime: 0, deliverAt: 0, keyHash: keyHash)
         for subscriptionName in topic.subscriptions.keys.sorted() {
             guard let subscription = topic.subscriptions[subscriptionName] else { continue }
+            // Like the broker, a message for a consumer that cannot take it (no permits, or its connection is not
+            // writable) is dropped.
             guard let target = selectConsumer(for: entry, id: entryId, in: subscription, topic: name, blockedHashes: []) else {
                 topic.messagesDropped += Int(messageCount)
                 continue
@@ -117,6 +122,28 @@ extension BrokerState {
             topic.messagesOut += Int(messageCount)
         }
         topic.log.skipEntryId()
+    }
+
+    /// Stops dispatching to `connection` until its peer has read what is queued (see ``resumeDispatch(to:now:into:)``).
+    mutating func pauseDispatch(to connection: ConnectionID, into outputs: inout BrokerOutputs) {
+        guard connections[connection]?.dispatchPaused == false else { return }
+        connections[connection]?.dispatchPaused = true
+        outputs.requestDrainNotice(connection)
+    }
+
+    /// The peer of `connection` has read enough: dispatch to its consumers again, subscription by subscription.
+    mutating func resumeDispatch(to connection: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        guard let state = connections[connection], state.dispatchPaused else { return }
+        connections[connection]?.dispatchPaused = false
+        var paths = Set<SubscriptionPath>()
+        for consumerId in state.consumers {
+            if let consumer = consumers[ConsumerKey(connection: connection, consumerId: consumerId)] {
+                paths.insert(SubscriptionPath(topic: consumer.topic, subscription: consumer.subscription))
+            }
+        }
+        for path in paths.sorted() {
+            dispatch(topic: path.topic, subscription: path.subscription, now: now, into: &outputs)
+        }
     }
 
     /// A delayed entry's time has come: it moves to the front of its subscription's queue. Returns true when it did

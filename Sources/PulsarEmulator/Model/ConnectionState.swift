@@ -32,6 +32,8 @@ struct ConnectionState {
     var nextKeepAliveCheck: Int64
     /// A PING was sent and nothing has been received since.
     var awaitingPong = false
+    /// Dispatch to this connection's consumers waits until the peer has read what is queued for it (backpressure).
+    var dispatchPaused = false
     /// Producers created on this connection, by client-chosen id.
     var producers: Set<UInt64> = []
     /// Consumers created on this connection, by client-chosen id.

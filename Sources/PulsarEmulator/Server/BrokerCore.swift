@@ -22,14 +22,23 @@ final class BrokerCore: Sendable {
         var nextConnection: UInt64 = 1
         var isShuttingDown = false
 
-        mutating func apply(_ outputs: BrokerOutputs) -> [Outbox] {
+        /// Queues outputs in the outboxes (under the lock, so order holds) and returns the outboxes to flush. A
+        /// connection whose peer has not taken `pendingLimit` bytes gets its dispatch paused until it reads.
+        mutating func apply(_ outputs: BrokerOutputs, pendingLimit: Int) -> [Outbox] {
             var touched: [Outbox] = []
             for connection in outputs.touched {
                 guard let outbox = outboxes[connection] else { continue }
-                if let bytes = outputs.bytes[connection] { outbox.append(bytes) }
+                if let bytes = outputs.bytes[connection] {
+                    outbox.append(bytes)
+                    if broker.connections[connection]?.dispatchPaused == false, outbox.unsentByteCount >= pendingLimit {
+                        broker.connections[connection]?.dispatchPaused = true
+                        outbox.requestDrainNotice()
+                    }
+                }
                 if outputs.closes[connection] != nil { outbox.closeWhenFlushed() }
                 touched.append(outbox)
             }
+            for connection in outputs.drainRequests { outboxes[connection]?.requestDrainNotice() }
             return touched
         }
     }
@@ -37,6 +46,7 @@ final class BrokerCore: Sendable {
     let configuration: EmulatorConfiguration
     let logger: EmulatorLogger
     private let core: Mutex<Core>
+    private var pendingLimit: Int { configuration.limits.maxPendingBytesPerConnection }
 
     init(configuration: EmulatorConfiguration, advertisedServiceURL: String, logger: EmulatorLogger) {
         self.configuration = configuration
@@ -46,17 +56,23 @@ final class BrokerCore: Sendable {
 
     var now: Int64 { configuration.clock.now() }
 
-    /// Registers a new connection and returns its id, or nil once the emulator is shutting down.
-    func open(_ stream: any ByteStream) -> ConnectionID? {
+    /// Registers a new connection and returns its id and outbox, or nil once the emulator is shutting down.
+    func open(_ stream: any ByteStream) -> (ConnectionID, Outbox)? {
         let now = now
         return core.withLock { core in
             guard !core.isShuttingDown else { return nil }
             let id = ConnectionID(core.nextConnection)
             core.nextConnection += 1
-            core.outboxes[id] = Outbox(stream: stream)
+            let outbox = Outbox(stream: stream)
+            core.outboxes[id] = outbox
             core.broker.connectionOpened(id, remoteAddress: stream.remoteDescription, now: now)
-            return id
+            return (id, outbox)
         }
+    }
+
+    /// The peer of `id` has read what was queued: dispatch to its consumers again.
+    func resumeDispatch(to id: ConnectionID) {
+        withState { state, now, outputs in state.resumeDispatch(to: id, now: now, into: &outputs) }
     }
 
     /// Handles the events decoded from one read, under one lock acquisition, then flushes.
@@ -74,7 +90,7 @@ final class BrokerCore: Sendable {
             }
             let open = outputs.closes[id] == nil && core.broker.connections[id]?.phase != .closing
             logAuthenticationCloses(outputs)
-            return (core.apply(outputs), open)
+            return (core.apply(outputs, pendingLimit: pendingLimit), open)
         }
         for outbox in touched { outbox.flush() }
         return open
@@ -86,8 +102,8 @@ final class BrokerCore: Sendable {
         let touched = core.withLock { core -> [Outbox] in
             var outputs = BrokerOutputs()
             core.broker.connectionClosed(id, now: now, into: &outputs)
-            core.outboxes[id] = nil
-            return core.apply(outputs)
+            core.outboxes.removeValue(forKey: id)?.finishDrainNotices()
+            return core.apply(outputs, pendingLimit: pendingLimit)
         }
         for outbox in touched { outbox.flush() }
     }
@@ -99,7 +115,7 @@ final class BrokerCore: Sendable {
             var outputs = BrokerOutputs()
             core.broker.tick(now: now, into: &outputs)
             logAuthenticationCloses(outputs)
-            return core.apply(outputs)
+            return core.apply(outputs, pendingLimit: pendingLimit)
         }
         for outbox in touched { outbox.flush() }
     }
@@ -119,7 +135,7 @@ final class BrokerCore: Sendable {
         let (result, touched) = try core.withLock { core -> (R, [Outbox]) in
             var outputs = BrokerOutputs()
             let result = try body(&core.broker, now, &outputs)
-            return (result, core.apply(outputs))
+            return (result, core.apply(outputs, pendingLimit: pendingLimit))
         }
         for outbox in touched { outbox.flush() }
         return result

@@ -9,11 +9,27 @@ struct ConnectionDriver {
 
     /// Serves the connection until the peer or the broker closes it.
     func run() async {
-        guard let id = core.open(stream) else {
+        guard let (id, outbox) = core.open(stream) else {
             stream.close()
             return
         }
         core.logger.debug("\(id) opened from \(stream.remoteDescription)")
+        await withDiscardingTaskGroup { group in
+            // Backpressure on dispatch: when the broker pauses it, wait until the peer has read, then resume.
+            group.addTask { [core, stream] in
+                for await _ in outbox.drainNotices {
+                    do { try await stream.waitUntilWritable() } catch { return }
+                    core.resumeDispatch(to: id)
+                }
+            }
+            await serve(id)
+            outbox.finishDrainNotices()
+        }
+        core.logger.debug("\(id) closed")
+    }
+
+    /// Reads and hands frames to the broker until the peer or the broker closes the connection.
+    private func serve(_ id: ConnectionID) async {
         var decoder = FrameDecoder(maxMessageSize: core.configuration.maxMessageSize)
         var open = true
         while open {
@@ -52,6 +68,5 @@ struct ConnectionDriver {
         }
         core.closed(id)
         stream.closeAfterFlush()
-        core.logger.debug("\(id) closed")
     }
 }

@@ -13,10 +13,30 @@ final class Outbox: Sendable {
     /// The connection's stream.
     let stream: any ByteStream
     private let pending = Mutex(Pending())
+    /// One element each time the broker paused dispatch to this connection; the driver answers it once the peer has
+    /// read enough (coalesced: at most one waits).
+    let drainNotices: AsyncStream<Void>
+    private let drainContinuation: AsyncStream<Void>.Continuation
 
     /// An outbox for `stream`.
     init(stream: any ByteStream) {
         self.stream = stream
+        (drainNotices, drainContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Bytes queued here or in the stream and not yet taken by the peer.
+    var unsentByteCount: Int {
+        pending.withLock { $0.bytes.count } + stream.bufferedOutboundBytes
+    }
+
+    /// Asks the driver to tell the broker when the peer has read what is queued.
+    func requestDrainNotice() {
+        drainContinuation.yield()
+    }
+
+    /// No more drain notices (the connection is gone).
+    func finishDrainNotices() {
+        drainContinuation.finish()
     }
 
     /// Queues bytes (called with the broker lock held).
