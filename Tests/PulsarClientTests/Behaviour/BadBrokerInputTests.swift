@@ -114,11 +114,9 @@ struct BadBrokerInputTests {
             return nil
         }
         let client = try TestBroker.client(of: broker) { $0.operationTimeout = .seconds(30) }
-        let started = ContinuousClock.now
         let error = await #expect(throws: PulsarClientError.self) { _ = try await client.makeProducer(topic: "t") }
-        #expect(error?.code == .authentication)
+        #expect(error?.code == .authentication, "a timeout would be .timeout")
         #expect(broker.connectionCount == 1, "an authentication error is not retried")
-        #expect(ContinuousClock.now - started < .seconds(30))
         await client.close()
     }
 

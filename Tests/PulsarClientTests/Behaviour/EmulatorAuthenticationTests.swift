@@ -54,12 +54,10 @@ struct EmulatorAuthenticationTests {
                 $0.operationTimeout = .seconds(30)
                 if let token { $0.authentication = .token(token) }
             }
-            let started = ContinuousClock.now
             let error = await #expect(throws: PulsarClientError.self) { _ = try await client.makeProducer(topic: uniqueTopic()) }
+            // A timeout would fail with `.timeout` after the 30 s operation timeout: the code proves the refusal
+            // itself was reported.
             #expect(error?.code == .authentication, "\(String(describing: error))")
-            // The operation timeout is 30 s: an answer well before it is the refusal, not a timeout (a loaded 2-core
-            // machine running every suite in parallel can stall a test for seconds, hence the margin).
-            #expect(ContinuousClock.now - started < .seconds(15), "failed fast")
             await client.close()
         }
     }
@@ -73,10 +71,9 @@ struct EmulatorAuthenticationTests {
                 $0.authentication = .token(strangerToken)
                 $0.operationTimeout = .seconds(30)
             }
-            let started = ContinuousClock.now
             let error = await #expect(throws: PulsarClientError.self) { _ = try await stranger.makeProducer(topic: uniqueTopic()) }
+            // Retried until the 30 s operation timeout, it would fail with `.timeout`.
             #expect(error?.code == .authorization, "\(String(describing: error))")
-            #expect(ContinuousClock.now - started < .seconds(15), "not retried until the 30 s operation timeout")
             await stranger.close()
 
             let adminToken = try emulator.mintToken(role: "admin")
