@@ -66,7 +66,7 @@ struct AdminRouter: Sendable {
         switch path.first {
         case "metrics" where path.count == 1:
             guard call.method == "GET" else { return .methodNotAllowed(allowed: ["GET"]) }
-            return .text(PrometheusMetrics.render(state), contentType: PrometheusMetrics.contentType)
+            return .metrics(PrometheusMetrics.snapshot(state))
         case "pulsarkit" where path.count >= 2:
             return try emulatorControl(call.method, path[1...], query: call.request.query, state: &state, outputs: &outputs)
         case "status.html" where path.count == 1:

@@ -65,21 +65,61 @@ struct HTTPHeaders: Equatable, Sendable, Sequence {
 }
 
 /// An HTTP/1.1 response: status, headers and a complete body (the admin API never streams).
+///
+/// The router builds responses while it holds the broker's lock; a large body is kept as a value (a JSON tree, a
+/// metrics snapshot) and rendered to bytes only when ``serialized(keepAlive:includeBody:)`` runs, after the lock is
+/// released, so one big answer never stalls the broker.
 struct HTTPResponse: Equatable, Sendable {
+    /// What the body is made of, rendered on demand.
+    enum Content: Sendable {
+        /// Ready bytes.
+        case bytes([UInt8])
+        /// A JSON document.
+        case json(JSONValue)
+        /// Prometheus metrics of a snapshot of the broker.
+        case metrics(PrometheusMetrics.Snapshot)
+    }
+
     var status: HTTPStatus
     /// Headers besides `Content-Length` and `Connection`, which ``serialized(keepAlive:includeBody:)`` adds.
     var headers: HTTPHeaders
-    var body: [UInt8]
+    /// The body before rendering.
+    var content: Content
+
+    /// The rendered body.
+    var body: [UInt8] {
+        switch content {
+        case .bytes(let bytes): bytes
+        case .json(let value): Array(value.encoded().utf8)
+        case .metrics(let snapshot): Array(PrometheusMetrics.render(snapshot).utf8)
+        }
+    }
 
     init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.content = .bytes(body)
     }
 
-    /// A JSON answer (`application/json`).
+    init(status: HTTPStatus, headers: HTTPHeaders, content: Content) {
+        self.status = status
+        self.headers = headers
+        self.content = content
+    }
+
+    static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
+        lhs.status == rhs.status && lhs.headers == rhs.headers && lhs.body == rhs.body
+    }
+
+    /// A JSON answer (`application/json`), encoded when serialized.
     static func json(_ value: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(value.encoded().utf8))
+        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), content: .json(value))
+    }
+
+    /// Prometheus metrics (text exposition format), rendered when serialized.
+    static func metrics(_ snapshot: PrometheusMetrics.Snapshot) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", PrometheusMetrics.contentType)]),
+                     content: .metrics(snapshot))
     }
 
     /// A plain-text answer.
@@ -106,6 +146,7 @@ struct HTTPResponse: Equatable, Sendable {
     /// The bytes on the wire: status line, headers, `Content-Length`, `Connection: close` unless `keepAlive`,
     /// then the body (left out for HEAD, though `Content-Length` still announces it).
     func serialized(keepAlive: Bool, includeBody: Bool = true) -> [UInt8] {
+        let body = body
         var head = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
         for field in headers { head += "\(field.name): \(field.value)\r\n" }
         if status.code >= 200, status.code != 204 { head += "Content-Length: \(body.count)\r\n" }

@@ -14,13 +14,28 @@ struct PrometheusMetrics {
     private var order: [String] = []
     private var samples: [String: [String]] = [:]
 
-    /// Renders the metrics of every topic in `state`.
+    /// The figures of every topic, taken under the broker's lock; rendering happens after it is released.
+    struct Snapshot: Sendable {
+        /// Topics in name order with their statistics.
+        var topics: [(name: TopicName, stats: AdminTopicStats)]
+    }
+
+    /// Takes the figures of every topic in `state`.
+    static func snapshot(_ state: BrokerState) -> Snapshot {
+        Snapshot(topics: state.topics.keys.sorted().compactMap { name in state.adminTopicStats(name).map { (name, $0) } })
+    }
+
+    /// Renders the metrics of every topic in `state` (snapshot and render at once).
     static func render(_ state: BrokerState) -> String {
+        render(snapshot(state))
+    }
+
+    /// Renders a snapshot in the exposition format.
+    static func render(_ snapshot: Snapshot) -> String {
         var metrics = PrometheusMetrics()
         let cluster = AdminCatalog.clusterName
         var topicsPerNamespace: [String: Int] = [:]
-        for name in state.topics.keys.sorted() {
-            guard let stats = state.adminTopicStats(name) else { continue }
+        for (name, stats) in snapshot.topics {
             topicsPerNamespace[name.namespaceName, default: 0] += 1
             let labels = [("cluster", cluster), ("namespace", name.namespaceName), ("topic", name.description)]
             metrics.add("pulsar_subscriptions_count", stats.subscriptions.count, labels)

@@ -237,6 +237,24 @@ import Testing
         #expect(PrometheusMetrics.escape("a\"b\\c\nd") == #"a\"b\\c\nd"#)
     }
 
+    @Test func metricsAndJSONAreRenderedAfterTheLockIsReleased() {
+        var broker = AdminHarness()
+        let connection = broker.connect()
+        broker.publish(topic, ["a"], on: connection)
+        // Under the lock the router only takes a snapshot; the HTTP server renders it once the lock is released.
+        guard case .metrics(let snapshot) = broker.admin("GET", "/metrics").0.content else {
+            Issue.record("/metrics rendered under the lock")
+            return
+        }
+        broker.publish(topic, ["b"], on: connection)
+        #expect(PrometheusMetrics.render(snapshot).contains("pulsar_in_messages_total{cluster=\"standalone\",namespace=\"public/default\",topic=\"\(topic)\"} 1"),
+                "the snapshot holds the figures of its moment")
+        guard case .json = broker.admin("GET", "/admin/v2/persistent/public/default").0.content else {
+            Issue.record("a JSON answer encoded under the lock")
+            return
+        }
+    }
+
     @Test func tenantAndNamespaceLifecycle() throws {
         var broker = AdminHarness()
         #expect(broker.admin("PUT", "/admin/v2/namespaces/acme/ns").0.status == .notFound)
