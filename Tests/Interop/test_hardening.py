@@ -4,6 +4,7 @@ Each test here reproduces a defect found by trying the emulator as an adversaria
 its fix. The official client is the referee of "still serves": after the abuse, a fresh official client connection
 must produce and consume normally.
 """
+import json
 import resource
 import socket
 import time
@@ -54,3 +55,17 @@ def test_a_descriptor_flood_leaves_the_emulator_accepting_once_it_has_passed():
             sock.close()
         stderr = emulator.stop()
     assert "cannot accept connections" in stderr, "the flood never reached the descriptor limit"
+
+
+def test_a_large_admin_answer_arrives_whole_when_the_client_asks_to_close():
+    # 6,000 partitions with 900-byte names: a 5.5 MB topic list. urllib always sends `Connection: close`.
+    name = "persistent://public/default/" + "p" * 900
+    emulator = Emulator("--partitioned-topic", f"{name}:6000")
+    try:
+        for _ in range(3):
+            with urllib.request.urlopen(f"{emulator.admin_url}/admin/v2/persistent/public/default", timeout=30) as response:
+                topics = json.loads(response.read())
+            assert len(topics) == 6000
+            assert topics[0].startswith(name + "-partition-")
+    finally:
+        emulator.stop()

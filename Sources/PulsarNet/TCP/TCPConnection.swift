@@ -40,6 +40,9 @@ public final class TCPConnection: ByteStream, EventHandler {
         var writeEventSeen = false
         var connectFailure: NetError?
         var connectWaiter: Waiter?
+        /// While closing after a flush, the connection keeps itself alive: its owner may drop it at once, and the
+        /// queued bytes must still reach the peer.
+        var lingering: TCPConnection?
     }
 
     /// What `close` must do once the lock is released.
@@ -51,6 +54,8 @@ public final class TCPConnection: ByteStream, EventHandler {
         var writers: [Waiter] = []
         /// Graceful close: send FIN after the queued bytes before releasing the descriptor.
         var shutdownFirst = false
+        /// The connection's hold on itself while it lingered, released after the lock (its deinit takes the lock).
+        var lingering: TCPConnection?
 
         func finish(loop: EventLoop) {
             if registrationID != 0 { loop.deregister(id: registrationID) }
@@ -211,17 +216,34 @@ public final class TCPConnection: ByteStream, EventHandler {
         work.finish(loop: loop)
     }
 
+    /// How long ``closeAfterFlush()`` waits for a peer to take the queued bytes before closing anyway.
+    public static let lingerTimeout: Duration = .seconds(30)
+
     /// Accepts no new bytes, and closes once the outbound buffer has been handed to the kernel. Idempotent.
+    ///
+    /// The connection stays alive until then even if its owner drops it at once (as a server does after the last
+    /// answer on a `Connection: close` request), and closes anyway after ``lingerTimeout`` if the peer stops reading.
     public func closeAfterFlush() {
+        var startedLingering = false
         let work = state.withLock { state -> CloseWork? in
             guard !state.closed else { return nil }
             if state.outbound.isEmpty || state.writeError != nil {
                 return TCPConnection.closeLocked(&state, graceful: true)
             }
-            state.closing = true
+            if !state.closing {
+                state.closing = true
+                state.lingering = self
+                startedLingering = true
+            }
             return nil
         }
         work?.finish(loop: loop)
+        if startedLingering {
+            Task { [weak self] in
+                try? await Task.sleep(for: TCPConnection.lingerTimeout)
+                self?.close()
+            }
+        }
     }
 
     /// Marks the state closed and collects what must be released and resumed after unlocking.
@@ -230,6 +252,8 @@ public final class TCPConnection: ByteStream, EventHandler {
         state.closed = true
         var work = CloseWork()
         work.shutdownFirst = graceful
+        work.lingering = state.lingering
+        state.lingering = nil
         work.registrationID = state.registrationID
         state.registrationID = 0
         if !state.readInFlight {

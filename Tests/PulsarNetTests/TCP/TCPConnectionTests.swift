@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 @testable import PulsarNet
 
-@Suite struct TCPConnectionTests {
+@Suite(.timeLimit(.minutes(1))) struct TCPConnectionTests {
     private func tcpPair() async throws -> (TCPConnection, TCPConnection) {
         let pair = try await Transport.tcpPair(host: "127.0.0.1", watermarks: .default)
         return (pair.client as! TCPConnection, pair.server as! TCPConnection)
@@ -29,6 +29,21 @@ import Testing
             #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
             #expect(intOption(fd, Int32(IPPROTO_TCP), Int32(TCP_NODELAY)) != 0)
         }
+    }
+
+    @Test func closeAfterFlushDeliversEverythingWhenTheOwnerDropsTheConnectionAtOnce() async throws {
+        var (client, server): (TCPConnection, TCPConnection?) = try await tcpPair()
+        defer { client.close() }
+        let payload = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }  // more than the kernel buffers hold
+        server!.enqueue(payload)
+        #expect(server!.bufferedOutboundBytes > 0, "some bytes wait in user space")
+        server!.closeAfterFlush()
+        server = nil  // as a server does after its last answer on `Connection: close`
+        var received: [UInt8] = []
+        received.reserveCapacity(payload.count)
+        while let chunk = try await client.read(maxLength: 1 << 20) { received += chunk }
+        #expect(received.count == payload.count)
+        #expect(received == payload)
     }
 
     @Test func peerResetFailsReadsAndWritesWithoutSignals() async throws {
