@@ -223,9 +223,9 @@ struct AdminRouter: Sendable {
         }
         let name: TopicName
         do {
-            name = try TopicName("\(domain.rawValue)://\(namespace)/\(parts[2])")
+            name = try state.topicName("\(domain.rawValue)://\(namespace)/\(parts[2])")
         } catch {
-            throw AdminError(.preconditionFailed, "Topic name is not valid")
+            throw AdminError(.preconditionFailed, "Topic name is not valid: \(error.reason)")
         }
         let action = parts[3...]
         switch action.first {

@@ -14,6 +14,7 @@ struct HTTPStatus: Equatable, Sendable, CustomStringConvertible {
     static let notFound = HTTPStatus(code: 404, reason: "Not Found")
     static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
     static let notAcceptable = HTTPStatus(code: 406, reason: "Not Acceptable")
+    static let requestTimeout = HTTPStatus(code: 408, reason: "Request Timeout")
     static let conflict = HTTPStatus(code: 409, reason: "Conflict")
     static let lengthRequired = HTTPStatus(code: 411, reason: "Length Required")
     static let preconditionFailed = HTTPStatus(code: 412, reason: "Precondition Failed")

@@ -57,13 +57,26 @@ final class AdminHTTPServer: Sendable {
         for stream in streams { stream.close() }
     }
 
-    /// Serves one connection until the peer closes it, asks for `Connection: close`, or sends something malformed.
+    /// Serves one connection until the peer closes it, asks for `Connection: close`, sends something malformed, or
+    /// takes longer than ``EmulatorLimits/adminRequestTimeout`` to send a whole request (or to send the next one):
+    /// a slow or silent client cannot hold a connection, and so a descriptor, for ever.
     func serve(_ stream: any ByteStream) async {
         guard let id = register(stream) else {
+            core.logger.warning("admin HTTP: refusing a connection from \(stream.remoteDescription): "
+                                + "\(core.configuration.limits.maxAdminConnections) connections open, the limit")
             stream.close()
             return
         }
         defer { connections.withLock { _ = $0.open.removeValue(forKey: id) } }
+        let deadline = RequestDeadline(timeout: core.configuration.limits.adminRequestTimeout)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await deadline.enforce(on: stream) }
+            await serveRequests(stream, deadline: deadline)
+            group.cancelAll()
+        }
+    }
+
+    private func serveRequests(_ stream: any ByteStream, deadline: RequestDeadline) async {
         var parser = HTTPRequestParser(limits: limits)
         while true {
             let chunk: [UInt8]?
@@ -75,6 +88,7 @@ final class AdminHTTPServer: Sendable {
             guard let chunk else { break }
             parser.append(chunk)
             let (bytes, keepOpen) = answer(&parser)
+            deadline.bytesArrived(answered: !bytes.isEmpty, pending: parser.bufferedBytes > 0)
             if !bytes.isEmpty { stream.enqueue(bytes) }
             guard keepOpen else {
                 stream.closeAfterFlush()
@@ -116,11 +130,60 @@ final class AdminHTTPServer: Sendable {
     }
 
     private func register(_ stream: any ByteStream) -> Int? {
-        connections.withLock { connections in
+        let limit = core.configuration.limits.maxAdminConnections
+        return connections.withLock { connections in
             guard !connections.isShutDown else { return nil }
+            if limit > 0, connections.open.count >= limit { return nil }
             connections.next += 1
             connections.open[connections.next] = stream
             return connections.next
+        }
+    }
+}
+
+/// The admin port's request timeout for one connection: a whole request must arrive within the timeout of the
+/// connection opening or of the previous answer. When it does not, a request in progress gets `408 Request Timeout`
+/// and the connection closes; an idle one just closes.
+final class RequestDeadline: Sendable {
+    private struct State {
+        var deadline: ContinuousClock.Instant
+        var partialRequest = false
+    }
+
+    private let timeout: Duration
+    private let state: Mutex<State>
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+        state = Mutex(State(deadline: .now + timeout))
+    }
+
+    /// Bytes arrived: an answer went out (the next request gets a full timeout again), and bytes of a request not
+    /// yet complete are `pending`.
+    func bytesArrived(answered: Bool, pending: Bool) {
+        state.withLock {
+            if answered { $0.deadline = .now + timeout }
+            $0.partialRequest = pending
+        }
+    }
+
+    /// Sleeps until the deadline, and closes the stream if no answer moved it meanwhile. Ends when cancelled.
+    func enforce(on stream: any ByteStream) async {
+        while true {
+            let (deadline, partial) = state.withLock { ($0.deadline, $0.partialRequest) }
+            if ContinuousClock.now >= deadline {
+                if partial {
+                    stream.enqueue(HTTPResponse.error(.requestTimeout, "The request did not arrive within \(timeout)")
+                                       .serialized(keepAlive: false))
+                }
+                stream.closeAfterFlush()
+                return
+            }
+            do {
+                try await Task.sleep(until: deadline, clock: .continuous)
+            } catch {
+                return
+            }
         }
     }
 }

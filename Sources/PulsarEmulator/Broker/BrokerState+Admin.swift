@@ -210,6 +210,7 @@ extension BrokerState {
         }
         topic.producers.removeAll()
         topic.waitingProducers.removeAll()
+        topic.producerNames.removeAll()
     }
 
     /// Sends CLOSE_CONSUMER to every consumer of a subscription and detaches them (their unacknowledged entries go
@@ -235,6 +236,7 @@ extension BrokerState {
     mutating func adminCreateSubscription(_ name: TopicName, _ subscription: String, at position: AdminCursorPosition)
         throws(AdminError) {
         guard !subscription.isEmpty else { throw AdminError(.preconditionFailed, "Subscription name is empty") }
+        if let refusal = nameRefusal(subscription, kind: "Subscription") { throw AdminError(.preconditionFailed, refusal) }
         if topics[name] == nil {
             guard configuration.allowAutoTopicCreation || (name.partitionIndex.map { _ in partitionedTopics[name.partitionedParent] != nil } ?? false)
             else { throw AdminError.topicNotFound(name) }

@@ -18,6 +18,24 @@ extension BrokerState {
             replyError(request.requestId, .notAllowedError, "Empty subscription name", to: id, into: &outputs)
             return
         }
+        guard request.subType.isKnown else {
+            replyError(request.requestId, .notAllowedError,
+                       "Unknown subscription type \(request.subType.rawValue) (expected Exclusive, Shared, Failover or Key_Shared)",
+                       to: id, into: &outputs)
+            return
+        }
+        if let refusal = nameRefusal(request.subscription, kind: "Subscription")
+            ?? (request.hasConsumerName ? nameRefusal(request.consumerName, kind: "Consumer") : nil) {
+            replyError(request.requestId, .notAllowedError, refusal, to: id, into: &outputs)
+            return
+        }
+        let consumerLimit = configuration.limits.maxConsumersPerConnection
+        if consumerLimit > 0, (connections[id]?.consumers.count ?? 0) >= consumerLimit {
+            replyError(request.requestId, .consumerBusy,
+                       "This connection already has \(consumerLimit) consumers, the emulator's limit per connection",
+                       to: id, into: &outputs)
+            return
+        }
         let topicName: TopicName
         switch resolveTopic(name, create: request.forceTopicCreation) {
         case .success(let resolved): topicName = resolved

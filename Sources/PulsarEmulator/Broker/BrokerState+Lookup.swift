@@ -1,10 +1,25 @@
 import PulsarWire
 
 extension BrokerState {
+    /// Parses a topic name with the broker's rules and the configured length limit.
+    func topicName(_ name: String) throws(TopicNameError) -> TopicName {
+        let limit = configuration.limits.maxTopicNameLength
+        if limit > 0, name.utf8.count > limit {
+            throw TopicNameError(name: String(name.prefix(64)) + "…",
+                                 reason: "the name is \(name.utf8.count) bytes long; the limit is \(limit)")
+        }
+        let topic = try TopicName(name)
+        if limit > 0, topic.description.utf8.count > limit {
+            throw TopicNameError(name: String(name.prefix(64)) + "…",
+                                 reason: "the full name is \(topic.description.utf8.count) bytes long; the limit is \(limit)")
+        }
+        return topic
+    }
+
     /// Parses a topic name, answering InvalidTopicName on failure.
     func parseTopic(_ name: String, requestId: UInt64, from id: ConnectionID, into outputs: inout BrokerOutputs) -> TopicName? {
         do {
-            return try TopicName(name)
+            return try topicName(name)
         } catch {
             replyError(requestId, .invalidTopicName, error.description, to: id, into: &outputs)
             return nil

@@ -15,6 +15,17 @@ extension BrokerState {
             }
             return
         }
+        if request.hasProducerName, let refusal = nameRefusal(request.producerName, kind: "Producer") {
+            replyError(request.requestId, .notAllowedError, refusal, to: id, into: &outputs)
+            return
+        }
+        let producerLimit = configuration.limits.maxProducersPerConnection
+        if producerLimit > 0, (connections[id]?.producers.count ?? 0) >= producerLimit {
+            replyError(request.requestId, .producerBusy,
+                       "This connection already has \(producerLimit) producers, the emulator's limit per connection",
+                       to: id, into: &outputs)
+            return
+        }
         let topicName: TopicName
         switch resolveTopic(name, create: true) {
         case .success(let resolved): topicName = resolved
@@ -24,14 +35,17 @@ extension BrokerState {
         }
         let topic = topics[topicName]!
         let producerName = request.hasProducerName && !request.producerName.isEmpty ? request.producerName : makeName()
-        if topic.producers.contains(where: { producers[$0]?.name == producerName })
-            || topic.waitingProducers.contains(where: { producers[$0]?.name == producerName }) {
+        if topic.producerNames.contains(producerName) {
             replyError(request.requestId, .producerBusy,
                        "Producer with name '\(producerName)' is already connected to topic", to: id, into: &outputs)
             return
         }
         let mode = request.producerAccessMode
-        let exclusiveHolder = topic.producers.first { producers[$0].map { $0.accessMode != .shared } ?? false }
+        // An exclusive producer is always alone on its topic (exclusive modes wait for, or fence, every other one), so
+        // looking at the first producer is enough: no scan over thousands of shared producers.
+        let exclusiveHolder = topic.producers.first.flatMap { first in
+            producers[first].map { $0.accessMode != .shared } == true ? first : nil
+        }
         var ready = true
         switch mode {
         case .shared:
@@ -51,7 +65,7 @@ extension BrokerState {
         case .exclusiveWithFencing:
             for other in topic.producers + topic.waitingProducers {
                 outputs.send(.closeProducer(CommandCloseProducer(producerId: other.producerId, requestId: 0)), to: other.connection)
-                detachProducer(other, from: topic)
+                detachProducer(other, name: producers[other]?.name, from: topic)
                 producers[other] = nil
                 connections[other.connection]?.producers.remove(other.producerId)
             }
@@ -75,6 +89,7 @@ extension BrokerState {
         producers[key] = producer
         connections[id]?.producers.insert(request.producerId)
         if ready { topic.producers.append(key) } else { topic.waitingProducers.append(key) }
+        topic.producerNames.insert(producerName)
         outputs.send(.producerSuccess(producerSuccess(for: producer, requestId: request.requestId)), to: id)
     }
 
@@ -169,7 +184,7 @@ extension BrokerState {
         guard let producer = producers.removeValue(forKey: key) else { return }
         connections[key.connection]?.producers.remove(key.producerId)
         guard let topic = topics[producer.topic] else { return }
-        detachProducer(key, from: topic)
+        detachProducer(key, name: producer.name, from: topic)
         if topic.producers.isEmpty, let next = topic.waitingProducers.first, var waiting = producers[next] {
             topic.waitingProducers.removeFirst()
             topic.producers.append(next)
@@ -184,9 +199,20 @@ extension BrokerState {
         }
     }
 
-    private func detachProducer(_ key: ProducerKey, from topic: Topic) {
-        topic.producers.removeAll { $0 == key }
-        topic.waitingProducers.removeAll { $0 == key }
+    private func detachProducer(_ key: ProducerKey, name: String?, from topic: Topic) {
+        if let index = topic.producers.lastIndex(of: key) {
+            topic.producers.remove(at: index)
+        } else if let index = topic.waitingProducers.firstIndex(of: key) {
+            topic.waitingProducers.remove(at: index)
+        }
+        if let name { topic.producerNames.remove(name) }
+    }
+
+    /// Why a subscription, producer or consumer name is refused (longer than the configured limit), or nil.
+    func nameRefusal(_ name: String, kind: String) -> String? {
+        let limit = configuration.limits.maxNameLength
+        guard limit > 0, name.utf8.count > limit else { return nil }
+        return "\(kind) name is \(name.utf8.count) bytes long; the limit is \(limit)"
     }
 
     /// Whether deduplication applies in `namespace`: its policy if set, else the broker-wide setting.

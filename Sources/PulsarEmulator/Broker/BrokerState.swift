@@ -142,7 +142,8 @@ struct BrokerState {
                                         into outputs: inout BrokerOutputs) {
         guard authenticateConnect(connect, from: id, now: now, into: &outputs) else { return }
         var connection = connections[id]!
-        connection.protocolVersion = min(connect.protocolVersion, Self.protocolVersion)
+        // A negative version is nonsense: answer with version 0 rather than echo it.
+        connection.protocolVersion = max(0, min(connect.protocolVersion, Self.protocolVersion))
         connection.clientVersion = connect.clientVersion
         connection.featureFlags = connect.featureFlags ?? FeatureFlags()
         connection.phase = .connected

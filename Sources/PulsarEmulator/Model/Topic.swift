@@ -14,6 +14,9 @@ final class Topic: @unchecked Sendable {  // only used under the broker lock
     var producers: [ProducerKey] = []
     /// Producers waiting for exclusive access (WaitForExclusive), in arrival order.
     var waitingProducers: [ProducerKey] = []
+    /// Names of the producers above (attached or waiting): names are unique per topic, and checking that must not
+    /// cost a scan of every producer.
+    var producerNames: Set<String> = []
     /// Bumped whenever an exclusive producer takes over; fences older exclusive producers.
     var topicEpoch: UInt64 = 0
     /// Highest sequence id stored per producer name (deduplication and PRODUCER_SUCCESS.last_sequence_id).

@@ -61,6 +61,12 @@ public struct TopicName: Hashable, Sendable, CustomStringConvertible, Comparable
         try Self.checkEntity(namespace, kind: "namespace", in: name)
         guard !local.isEmpty else { throw TopicNameError(name: name, reason: "the topic's local name is empty") }
         guard !local.contains("/") else { throw TopicNameError(name: name, reason: "the local name contains '/'") }
+        guard local != ".", local != ".." else {
+            throw TopicNameError(name: name, reason: "the local name '\(local)' is reserved (a path element of the store)")
+        }
+        if let control = local.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw TopicNameError(name: name, reason: "the local name contains the control character U+\(String(control.value, radix: 16, uppercase: true))")
+        }
         if let marker = local.ranges(of: Self.partitionMarker).last {
             let index = local[marker.upperBound...]
             if index.isEmpty || !index.allSatisfy(\.isASCIIDigit) {
@@ -86,6 +92,7 @@ public struct TopicName: Hashable, Sendable, CustomStringConvertible, Comparable
     /// Tenant and namespace characters the broker allows: letters, digits, `-`, `=`, `:`, `.`, `_`.
     private static func checkEntity(_ part: Substring, kind: String, in name: String) throws(TopicNameError) {
         guard !part.isEmpty else { throw TopicNameError(name: name, reason: "the \(kind) is empty") }
+        guard part != ".", part != ".." else { throw TopicNameError(name: name, reason: "the \(kind) '\(part)' is reserved") }
         for character in part.unicodeScalars {
             let allowed = (character.properties.isAlphabetic && character.isASCII) || ("0"..."9").contains(character)
                 || "-=:._".unicodeScalars.contains(character)

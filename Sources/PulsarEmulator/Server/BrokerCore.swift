@@ -61,6 +61,11 @@ final class BrokerCore: Sendable {
         let now = now
         return core.withLock { core in
             guard !core.isShuttingDown else { return nil }
+            let limit = configuration.limits.maxConnections
+            if limit > 0, core.outboxes.count >= limit {
+                logger.warning("refusing a connection from \(stream.remoteDescription): \(limit) connections open, the limit")
+                return nil
+            }
             let id = ConnectionID(core.nextConnection)
             core.nextConnection += 1
             let outbox = Outbox(stream: stream)

@@ -153,4 +153,61 @@ private func connect(_ emulator: PulsarEmulator) async throws -> TCPConnection {
         await serving.value
         server.shutdown()
     }
+
+    @Test func aRequestThatDoesNotArriveInTimeGets408AndAnIdleConnectionIsClosed() async throws {
+        var configuration = adminConfiguration()
+        configuration.limits.adminRequestTimeout = .milliseconds(300)
+        try await withPulsarEmulator(configuration) { emulator in
+            // Slowloris: headers that never end.
+            let slow = try await connect(emulator)
+            defer { slow.close() }
+            var slowReader = ResponseReader(stream: slow)
+            slow.enqueue(Array("GET /admin/v2/clusters HTTP/1.1\r\nHost: x\r\n".utf8))
+            let response = try await slowReader.next()
+            #expect(response?.status == 408)
+            #expect(try await slowReader.isClosed())
+            // A keep-alive connection that goes quiet after an answer is closed without one.
+            let idle = try await connect(emulator)
+            defer { idle.close() }
+            var idleReader = ResponseReader(stream: idle)
+            idle.enqueue(Array("GET /admin/v2/clusters HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            #expect(try await idleReader.next()?.status == 200)
+            #expect(try await idleReader.isClosed())
+        }
+    }
+
+    @Test func connectionsBeyondTheLimitAreClosedAtOnce() async throws {
+        var configuration = adminConfiguration()
+        configuration.limits.maxAdminConnections = 2
+        try await withPulsarEmulator(configuration) { emulator in
+            var held: [TCPConnection] = []
+            defer { for connection in held { connection.close() } }
+            for _ in 0..<2 {
+                let connection = try await connect(emulator)
+                var reader = ResponseReader(stream: connection)
+                connection.enqueue(Array("GET /admin/v2/clusters HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+                #expect(try await reader.next()?.status == 200)
+                held.append(connection)
+            }
+            let third = try await connect(emulator)
+            defer { third.close() }
+            // Closed at once: end of stream, or a reset when the close overtakes the handshake's last ACK.
+            do {
+                #expect(try await third.read(maxLength: 1) == nil)
+            } catch let error as NetError {
+                #expect(error.code == .connectionReset)
+            }
+            held.removeLast().close()
+            // Once one has gone, a new one is served (the server may still be noticing the close: try a few times).
+            var served = false
+            for _ in 0..<50 where !served {
+                let connection = try await connect(emulator)
+                defer { connection.close() }
+                var reader = ResponseReader(stream: connection)
+                connection.enqueue(Array("GET /admin/v2/clusters HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+                served = (try? await reader.next())??.status == 200
+            }
+            #expect(served)
+        }
+    }
 }

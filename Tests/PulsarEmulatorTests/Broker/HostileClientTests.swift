@@ -52,4 +52,110 @@ struct HostileClientTests {
         #expect(subscription.cursor.markDeletePosition == -1)
         #expect(subscription.pending.count == 1)
     }
+
+    @Test("GET_SCHEMA needs lookup rights and GET_OR_CREATE_SCHEMA produce rights on the topic")
+    func schemaCommandsAreAuthorized() {
+        let authentication = JWTFixtures.secretAuthentication {
+            $0.authorizationEnabled = true
+            $0.grants = [PermissionGrant(role: "reader", namespace: "public/default", actions: [.consume])]
+        }
+        var broker = BrokerHarness(authentication: authentication)
+        let stranger = broker.authenticatedConnection(JWTFixtures.token(role: "stranger"))
+        let schema = Schema(name: "s", schemaData: Array("{}".utf8), type: .json)
+        let create = broker.handle(.getOrCreateSchema(CommandGetOrCreateSchema(requestId: 1, topic: "t", schema: schema)),
+                                   from: stranger)[stranger]?.first?.command
+        guard case .getOrCreateSchemaResponse(let refused)? = create else { Issue.record("\(String(describing: create))"); return }
+        #expect(refused.errorCode == .authorizationError)
+        #expect(broker.state.schemas.isEmpty, "nothing registered")
+        let get = broker.handle(.getSchema(CommandGetSchema(requestId: 2, topic: "t")), from: stranger)[stranger]?.first?.command
+        guard case .getSchemaResponse(let getRefused)? = get else { Issue.record("\(String(describing: get))"); return }
+        #expect(getRefused.errorCode == .authorizationError)
+        // A consumer may read schemas but not register them.
+        let reader = broker.authenticatedConnection(JWTFixtures.token(role: "reader"))
+        let readerCreate = broker.handle(.getOrCreateSchema(CommandGetOrCreateSchema(requestId: 3, topic: "t", schema: schema)),
+                                         from: reader)[reader]?.first?.command
+        guard case .getOrCreateSchemaResponse(let readerRefused)? = readerCreate else { Issue.record("no answer"); return }
+        #expect(readerRefused.errorCode == .authorizationError)
+        let readerGet = broker.handle(.getSchema(CommandGetSchema(requestId: 4, topic: "t")), from: reader)[reader]?.first?.command
+        guard case .getSchemaResponse(let readerGot)? = readerGet else { Issue.record("no answer"); return }
+        #expect(readerGot.errorCode == .topicNotFound, "allowed: the topic just has no schema")
+    }
+
+    @Test("schema versions per topic are bounded")
+    func schemaVersionsAreBounded() {
+        var broker = BrokerHarness { $0.limits.maxSchemaVersionsPerTopic = 3 }
+        let id = broker.connect()
+        var codes: [ServerError?] = []
+        for version in 0..<4 {
+            let schema = Schema(name: "s", schemaData: Array("{\"v\":\(version)}".utf8), type: .json)
+            let reply = broker.handle(.getOrCreateSchema(CommandGetOrCreateSchema(requestId: UInt64(version), topic: "t", schema: schema)),
+                                      from: id)[id]?.first?.command
+            if case .getOrCreateSchemaResponse(let response)? = reply { codes.append(response.hasErrorCode ? response.errorCode : nil) }
+        }
+        #expect(codes == [nil, nil, nil, .notAllowedError])
+        #expect(broker.state.schemas.values.first?.versions.count == 3)
+    }
+
+    @Test("topic names the store cannot hold are refused with InvalidTopicName", arguments: [
+        "persistent://public/default/..", "persistent://../default/t", "persistent://public/./t",
+        "persistent://public/default/a\u{0}b", "persistent://public/default/line\nfeed",
+        "persistent://public/default/" + String(repeating: "x", count: 65_536),
+    ])
+    func badTopicNames(_ name: String) {
+        var broker = BrokerHarness()
+        let id = broker.connect()
+        let reply = broker.handle(.producer(CommandProducer(topic: name, producerId: 1, requestId: 1)), from: id)[id]?.first?.command
+        #expect(reply?.serverError == .invalidTopicName)
+        #expect(broker.state.topics.isEmpty)
+    }
+
+    @Test("a 1 MB subscription name, an unknown subscription type and over-long producer names are refused")
+    func badSubscriptions() {
+        var broker = BrokerHarness()
+        let id = broker.connect()
+        let huge = String(repeating: "s", count: 1 << 20)
+        #expect(broker.subscribe("t", huge, on: id)?.serverError == .notAllowedError)
+        #expect(broker.subscribe("t", "s", type: SubscriptionType(rawValue: 99), consumer: 2, on: id)?.serverError == .notAllowedError)
+        #expect(broker.makeProducer("t", on: id, name: huge)?.serverError == .notAllowedError)
+        #expect(broker.state.topics.values.allSatisfy { $0.subscriptions.isEmpty && $0.producers.isEmpty })
+    }
+
+    @Test("a negative protocol version is answered with version 0, not echoed")
+    func negativeProtocolVersion() {
+        var broker = BrokerHarness()
+        let id = broker.open()
+        let reply = broker.handle(.connect(CommandConnect(clientVersion: "c", protocolVersion: -5)), from: id)[id]?.first?.command
+        guard case .connected(let connected)? = reply else { Issue.record("\(String(describing: reply))"); return }
+        #expect(connected.protocolVersion == 0)
+    }
+
+    @Test("10,000 producers on one topic: names stay unique, each is found by a lookup rather than a scan")
+    func manyProducersOnOneTopic() {
+        var broker = BrokerHarness()
+        let id = broker.connect()
+        for producer in 1...10_000 { broker.makeProducer("t", id: UInt64(producer), on: id, name: "p-\(producer)") }
+        let topic = broker.state.topics[try! TopicName("t")]!
+        #expect(topic.producers.count == 10_000 && topic.producerNames.count == 10_000)
+        #expect(broker.makeProducer("t", id: 10_001, on: id, name: "p-17")?.serverError == .producerBusy)
+        broker.handle(.closeProducer(CommandCloseProducer(producerId: 17, requestId: 9)), from: id)
+        #expect(!topic.producerNames.contains("p-17"))
+        #expect(broker.makeProducer("t", id: 10_002, on: id, name: "p-17")?.serverError == nil)
+    }
+
+    @Test("producers and consumers per connection are bounded, with ProducerBusy and ConsumerBusy")
+    func perConnectionLimits() {
+        var broker = BrokerHarness {
+            $0.limits.maxProducersPerConnection = 2
+            $0.limits.maxConsumersPerConnection = 2
+        }
+        let id = broker.connect()
+        #expect(broker.makeProducer("a", id: 1, on: id)?.serverError == nil)
+        #expect(broker.makeProducer("b", id: 2, on: id)?.serverError == nil)
+        #expect(broker.makeProducer("c", id: 3, on: id)?.serverError == .producerBusy)
+        #expect(broker.subscribe("a", "s", consumer: 1, on: id)?.serverError == nil)
+        #expect(broker.subscribe("b", "s", consumer: 2, on: id)?.serverError == nil)
+        #expect(broker.subscribe("c", "s", consumer: 3, on: id)?.serverError == .consumerBusy)
+        let other = broker.connect()
+        #expect(broker.makeProducer("c", id: 1, on: other)?.serverError == nil, "the limit is per connection")
+    }
 }

@@ -50,4 +50,21 @@ struct HostileInputTests {
             #expect(sequences == Array(0..<UInt64(count)))
         }
     }
+
+    @Test("connections beyond maxConnections are closed at once; the others are served")
+    func connectionLimit() async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.limits.maxConnections = 2
+        try await withPulsarEmulator(configuration) { emulator in
+            var first = RawClient(emulator.connectInMemory())
+            try await first.handshake()
+            var second = RawClient(emulator.connectInMemory())
+            try await second.handshake()
+            var third = RawClient(emulator.connectInMemory())
+            third.send(.connect(CommandConnect(clientVersion: "raw", protocolVersion: 20)))
+            #expect(try await third.next() == nil, "closed without an answer")
+            first.send(.ping(CommandPing()))
+            #expect(try await first.next()?.command == .pong(CommandPong()))
+        }
+    }
 }
