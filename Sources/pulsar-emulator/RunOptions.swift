@@ -30,6 +30,8 @@ let runUsage = """
       --log-level LEVEL            trace, debug, info, warn, error or off (default info)
       -h, --help                   show this help
 
+    \(limitUsage)
+
     token authentication (off unless a key is given; KEY is a file path, file:///path, data:;base64,<…> or base64):
       --auth-secret-key KEY        HS256/384/512 secret (tokenSecretKey; a file holds the raw bytes)
       --auth-public-key KEY        public key, DER or PEM (tokenPublicKey)
@@ -170,7 +172,10 @@ func parseRunConfiguration(_ arguments: [String]) -> EmulatorConfiguration {
                 fail("--grant: \(error)", usage: runUsage)
             }
         case "--no-authorization": auth.authorization = false
-        default: fail("unknown argument '\(argument)'", usage: runUsage)
+        default:
+            guard applyLimitFlag(argument, reader: &reader, to: &configuration.limits) else {
+                fail("unknown argument '\(argument)'", usage: runUsage)
+            }
         }
     }
     if auth.audienceClaim != nil, auth.audience == nil { fail("--token-audience-claim needs --token-audience", usage: runUsage) }

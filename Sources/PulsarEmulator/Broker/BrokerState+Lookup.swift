@@ -67,7 +67,15 @@ extension BrokerState {
 
     mutating func handlePartitionedMetadata(_ request: CommandPartitionedTopicMetadata, from id: ConnectionID,
                                             into outputs: inout BrokerOutputs) {
-        guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        let topic: TopicName
+        do {
+            topic = try topicName(request.topic)
+        } catch {
+            // Like the broker: the failure comes in the response the client waits for, not as an ERROR it ignores.
+            outputs.send(.partitionedMetadataResponse(CommandPartitionedTopicMetadataResponse(
+                requestId: request.requestId, response: .failed, error: .invalidTopicName, message: error.description)), to: id)
+            return
+        }
         guard authorizePartitionedMetadata(topic, requestId: request.requestId, from: id, into: &outputs) else { return }
         if topics[topic] == nil, partitionedTopics[topic] == nil, topic.partitionIndex == nil,
            configuration.autoTopicCreationPartitions > 0, configuration.allowAutoTopicCreation, request.metadataAutoCreationEnabled {
@@ -87,7 +95,14 @@ extension BrokerState {
     }
 
     mutating func handleLookup(_ request: CommandLookupTopic, from id: ConnectionID, into outputs: inout BrokerOutputs) {
-        guard let topic = parseTopic(request.topic, requestId: request.requestId, from: id, into: &outputs) else { return }
+        let topic: TopicName
+        do {
+            topic = try topicName(request.topic)
+        } catch {
+            outputs.send(.lookupResponse(CommandLookupTopicResponse(
+                response: .failed, requestId: request.requestId, error: .invalidTopicName, message: error.description)), to: id)
+            return
+        }
         guard authorizeLookup(topic, requestId: request.requestId, from: id, into: &outputs) else { return }
         outputs.send(.lookupResponse(CommandLookupTopicResponse(
             brokerServiceUrl: advertisedServiceURL, response: .connect, requestId: request.requestId,
