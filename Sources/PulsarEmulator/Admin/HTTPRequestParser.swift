@@ -322,7 +322,9 @@ struct HTTPRequestParser {
         }
         var line = Array(buffer[start..<newline])
         if line.last == UInt8(ascii: "\r") { line.removeLast() }
-        guard line.count <= limit, !line.contains(UInt8(ascii: "\r")) else {
+        // The same verdict whether the line arrived whole or in pieces (above: too long before its end arrived).
+        guard line.count <= limit else { throw HTTPParseError(status: .badRequest, reason: "\(what) too long") }
+        guard !line.contains(UInt8(ascii: "\r")) else {
             throw HTTPParseError(status: .badRequest, reason: "malformed \(what)")
         }
         consume(newline + 1 - start)

@@ -1,70 +1,5 @@
 import PulsarAuth
 
-/// An HTTP status code and its reason phrase.
-struct HTTPStatus: Equatable, Sendable, CustomStringConvertible {
-    /// The three-digit code.
-    var code: Int
-    /// The reason phrase sent on the status line.
-    var reason: String
-
-    static let `continue` = HTTPStatus(code: 100, reason: "Continue")
-    static let ok = HTTPStatus(code: 200, reason: "OK")
-    static let noContent = HTTPStatus(code: 204, reason: "No Content")
-    static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
-    static let notFound = HTTPStatus(code: 404, reason: "Not Found")
-    static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
-    static let notAcceptable = HTTPStatus(code: 406, reason: "Not Acceptable")
-    static let requestTimeout = HTTPStatus(code: 408, reason: "Request Timeout")
-    static let conflict = HTTPStatus(code: 409, reason: "Conflict")
-    static let lengthRequired = HTTPStatus(code: 411, reason: "Length Required")
-    static let preconditionFailed = HTTPStatus(code: 412, reason: "Precondition Failed")
-    static let payloadTooLarge = HTTPStatus(code: 413, reason: "Payload Too Large")
-    static let uriTooLong = HTTPStatus(code: 414, reason: "URI Too Long")
-    static let unsupportedMediaType = HTTPStatus(code: 415, reason: "Unsupported Media Type")
-    static let headerFieldsTooLarge = HTTPStatus(code: 431, reason: "Request Header Fields Too Large")
-    static let internalServerError = HTTPStatus(code: 500, reason: "Internal Server Error")
-    static let notImplemented = HTTPStatus(code: 501, reason: "Not Implemented")
-    static let versionNotSupported = HTTPStatus(code: 505, reason: "HTTP Version Not Supported")
-
-    /// `404 Not Found`.
-    var description: String { "\(code) \(reason)" }
-}
-
-/// Header fields in arrival order; names compare case-insensitively.
-struct HTTPHeaders: Equatable, Sendable, Sequence {
-    private(set) var fields: [(name: String, value: String)] = []
-
-    init(_ fields: [(String, String)] = []) {
-        self.fields = fields.map { (name: $0.0, value: $0.1) }
-    }
-
-    /// Adds a field (repeated names are kept, in order).
-    mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
-
-    /// The first value of `name`, or nil.
-    subscript(name: String) -> String? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }?.value
-    }
-
-    /// Every value of `name`, in order.
-    func values(_ name: String) -> [String] {
-        let lowered = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lowered }.map(\.value)
-    }
-
-    /// Comma-separated list elements of every `name` field, trimmed and lowercased (`Connection`, `Transfer-Encoding`).
-    func tokens(_ name: String) -> [String] {
-        values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS().lowercased() }.filter { !$0.isEmpty }
-    }
-
-    func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
-
-    static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
-        lhs.fields.count == rhs.fields.count && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
-    }
-}
-
 /// An HTTP/1.1 response: status, headers and a complete body (the admin API never streams).
 ///
 /// The router builds responses while it holds the broker's lock; a large body is kept as a value (a JSON tree, a
@@ -156,15 +91,5 @@ struct HTTPResponse: Equatable, Sendable {
         var bytes = Array(head.utf8)
         if includeBody, status.code != 204 { bytes.append(contentsOf: body) }
         return bytes
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    func trimmingOWS() -> String {
-        var scalars = Substring(self).unicodeScalars[...]
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
     }
 }
