@@ -190,20 +190,33 @@ public struct ProtobufReader {
         case .lengthDelimited?: _ = try readLengthDelimitedRange()
         case .fixed32?: _ = try readFixed32()
         case .startGroup?:
-            while true {
+            // Iteratively, with the open groups on a small stack: nested groups must not grow the call stack, and
+            // nesting deeper than protobuf's own recursion limit (100) is refused.
+            var open = [tag.fieldNumber]
+            while let innermost = open.last {
                 guard let inner = try readTag() else { throw truncated("group") }
-                if inner.wireTypeRawValue == ProtobufWireType.endGroup.rawValue {
-                    guard inner.fieldNumber == tag.fieldNumber else {
+                switch inner.wireType {
+                case .endGroup?:
+                    guard inner.fieldNumber == innermost else {
                         throw WireError(.invalidLength, "mismatched end group in \(messageName)")
                     }
-                    return
+                    open.removeLast()
+                case .startGroup?:
+                    guard open.count < Self.maxGroupDepth else {
+                        throw WireError(.invalidLength, "groups nested deeper than \(Self.maxGroupDepth) in \(messageName)")
+                    }
+                    open.append(inner.fieldNumber)
+                default:
+                    try skipValue(inner)
                 }
-                try skipValue(inner)
             }
         case .endGroup?, nil:
             throw WireError(.invalidLength, "unexpected wire type \(tag.wireTypeRawValue) for field \(tag.fieldNumber) in \(messageName)")
         }
     }
+
+    /// The deepest nesting of (deprecated) groups that ``skipValue(_:)`` accepts, like protobuf's recursion limit.
+    public static let maxGroupDepth = 100
 
     /// The current read position; generated code remembers it before reading a tag.
     @inlinable public var position: Int { index }

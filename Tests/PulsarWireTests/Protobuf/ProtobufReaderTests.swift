@@ -95,6 +95,19 @@ struct ProtobufReaderTests {
         #expect(decoded.serializedBytes() == bytes)
     }
 
+    @Test("nested groups are skipped without recursion; nesting beyond 100 is refused, not a stack overflow")
+    func nestedGroups() throws {
+        // field 13 start-group (0x6b) 100 times, a varint inside, then 100 end-groups (0x6c): accepted.
+        let nested: [UInt8] = Array(repeating: 0x6b, count: 100) + [0x08, 0x01] + Array(repeating: 0x6c, count: 100)
+        let decoded = try MessageIdData(serializedBytes: [0x08, 0x07, 0x10, 0x09] + nested)
+        #expect(decoded.ledgerId == 7 && decoded.unknownFields == nested)
+        // 200,000 open groups (what libFuzzer found, at scale): refused with a clear error.
+        let deep: [UInt8] = [0x08, 0x07, 0x10, 0x09] + Array(repeating: 0x6b, count: 200_000)
+        #expect { try MessageIdData(serializedBytes: deep) } throws: { error in
+            (error as? WireError)?.message.contains("nested deeper than 100") == true
+        }
+    }
+
     @Test("repeated scalars are accepted packed and unpacked")
     func packedAndUnpacked() throws {
         let unpacked: [UInt8] = [0x08, 0x01, 0x10, 0x02, 0x28, 0x03, 0x28, 0x7f]
