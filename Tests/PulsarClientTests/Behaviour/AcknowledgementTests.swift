@@ -136,7 +136,13 @@ struct AcknowledgementTests {
             try await produce(2, to: topic, with: client)
             let messages = try await receive(2, from: consumer, acknowledge: false, dropping: broker)
             try consumer.acknowledge(messages[0])
-            let again = try #require(try await consumer.receive(timeout: .seconds(10)))
+            var again = try #require(try await consumer.receive(timeout: .seconds(10)))
+            if again.string == "0" {
+                // The machine stalled for longer than the ack timeout before the acknowledgement went out: message 0
+                // timed out too. Acknowledged now, it does not come again.
+                try consumer.acknowledge(again)
+                again = try #require(try await consumer.receive(timeout: .seconds(10)))
+            }
             #expect(again.string == "1")
             try consumer.acknowledge(again)
             try await expectNothing(from: consumer)
