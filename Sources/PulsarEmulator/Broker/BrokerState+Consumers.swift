@@ -29,11 +29,9 @@ extension BrokerState {
             replyError(request.requestId, .notAllowedError, refusal, to: id, into: &outputs)
             return
         }
-        let consumerLimit = configuration.limits.maxConsumersPerConnection
-        if consumerLimit > 0, (connections[id]?.consumers.count ?? 0) >= consumerLimit {
-            replyError(request.requestId, .consumerBusy,
-                       "This connection already has \(consumerLimit) consumers, the emulator's limit per connection",
-                       to: id, into: &outputs)
+        if let refusal = perConnectionRefusal("consumers", open: connections[id]?.consumers.count ?? 0,
+                                              limit: configuration.limits.maxConsumersPerConnection) {
+            replyError(request.requestId, .consumerBusy, refusal, to: id, into: &outputs)
             return
         }
         let topicName: TopicName

@@ -19,11 +19,9 @@ extension BrokerState {
             replyError(request.requestId, .notAllowedError, refusal, to: id, into: &outputs)
             return
         }
-        let producerLimit = configuration.limits.maxProducersPerConnection
-        if producerLimit > 0, (connections[id]?.producers.count ?? 0) >= producerLimit {
-            replyError(request.requestId, .producerBusy,
-                       "This connection already has \(producerLimit) producers, the emulator's limit per connection",
-                       to: id, into: &outputs)
+        if let refusal = perConnectionRefusal("producers", open: connections[id]?.producers.count ?? 0,
+                                              limit: configuration.limits.maxProducersPerConnection) {
+            replyError(request.requestId, .producerBusy, refusal, to: id, into: &outputs)
             return
         }
         let topicName: TopicName
@@ -213,6 +211,12 @@ extension BrokerState {
         let limit = configuration.limits.maxNameLength
         guard limit > 0, name.utf8.count > limit else { return nil }
         return "\(kind) name is \(name.utf8.count) bytes long; the limit is \(limit)"
+    }
+
+    /// Why a connection that has `open` producers (or consumers) may not open another under `limit` (0: none), or nil.
+    func perConnectionRefusal(_ what: String, open: Int, limit: Int) -> String? {
+        guard limit > 0, open >= limit else { return nil }
+        return "This connection already has \(limit) \(what), the emulator's limit per connection"
     }
 
     /// Whether deduplication applies in `namespace`: its policy if set, else the broker-wide setting.
