@@ -143,6 +143,7 @@ public final class PulsarEmulator: Sendable {
             incoming.finish()
         }
         await serverTask.value
+        await core.logger.sink.flush()
     }
 
     /// Moves a ``ManualClock`` forward and runs the timers that became due (keep-alive, delayed delivery).

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import urllib.request
 import uuid
 
@@ -29,6 +30,10 @@ class Emulator:
         if not line.startswith("pulsar-emulator ready "):
             self.process.kill()
             raise RuntimeError(f"emulator did not start: {line!r} {self.process.stderr.read()}")
+        # Standard error is read all along (a pipe nobody reads fills up), and kept for stop() to return.
+        self._stderr = []
+        self._stderr_reader = threading.Thread(target=lambda: self._stderr.extend(self.process.stderr), daemon=True)
+        self._stderr_reader.start()
         self.url = line.split()[2]
         host_port = self.url[len("pulsar://"):]
         self.host, port = host_port.rsplit(":", 1)
@@ -53,7 +58,12 @@ class Emulator:
         options.setdefault("logger", QUIET)
         return pulsar.Client(self.url, **options)
 
+    def stderr_so_far(self):
+        """What the emulator wrote to standard error until now."""
+        return "".join(list(self._stderr))
+
     def stop(self):
+        """Stops the emulator (SIGTERM, then SIGKILL after 10 s) and returns everything it wrote to standard error."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -61,10 +71,10 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        stderr = self.process.stderr.read()
+        self._stderr_reader.join(timeout=10)
         self.process.stdout.close()
         self.process.stderr.close()
-        return stderr
+        return "".join(self._stderr)
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,17 +7,115 @@ import Darwin
 #endif
 
 /// Writes `pulsar-emulator <level> <message>` lines to standard error, above a configured level.
+///
+/// Writing never blocks the caller: lines go through a ``LogSink`` whose own serial queue does the `write(2)`. A
+/// standard error nobody reads (a full pipe) would otherwise stall the threads that serve clients, and a client that
+/// provokes a warning per frame could freeze the broker that way.
 struct EmulatorLogger: Sendable {
     let level: EmulatorConfiguration.LogLevel
+    let sink: LogSink
+
+    init(level: EmulatorConfiguration.LogLevel, sink: LogSink = LogSink()) {
+        self.level = level
+        self.sink = sink
+    }
 
     func log(_ messageLevel: EmulatorConfiguration.LogLevel, _ message: @autoclosure () -> String) {
         guard messageLevel >= level, level != .off else { return }
-        var line = "pulsar-emulator \(messageLevel) \(message())\n"
-        line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+        sink.write("pulsar-emulator \(messageLevel) \(message())\n")
     }
 
     func trace(_ message: @autoclosure () -> String) { log(.trace, message()) }
     func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
     func info(_ message: @autoclosure () -> String) { log(.info, message()) }
     func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
+}
+
+/// Standard error behind a serial queue of its own, with at most ``maxPending`` lines waiting: beyond that, lines are
+/// dropped and counted, and the count is written once the stream takes bytes again.
+final class LogSink: Sendable {
+    /// Lines that may wait for standard error before new ones are dropped.
+    static let maxPending = 1_000
+
+    private let queue = DispatchQueue(label: "pulsar-emulator.log")
+    private let pending = Atomic<Int>(0)
+    private let dropped = Atomic<Int>(0)
+    private let descriptor: Int32
+
+    /// A sink writing to `descriptor` (standard error by default).
+    init(descriptor: Int32 = 2) {
+        self.descriptor = descriptor
+    }
+
+    /// Queues one line; never blocks.
+    func write(_ line: String) {
+        guard pending.add(1, ordering: .relaxed).newValue <= Self.maxPending else {
+            pending.subtract(1, ordering: .relaxed)
+            dropped.add(1, ordering: .relaxed)
+            return
+        }
+        queue.async { [self] in
+            let lost = dropped.exchange(0, ordering: .relaxed)
+            if lost > 0 {
+                writeAll("pulsar-emulator warning \(lost) log lines dropped: standard error was not being read\n")
+            }
+            writeAll(line)
+            pending.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Waits until what is queued has been written, or `timeout` has passed (standard error may be blocked). Suspends;
+    /// never blocks a thread.
+    func flush(timeout: Duration = .seconds(2)) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = ResumeOnce(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                once.resume()
+            }
+            queue.async {
+                once.resume()
+                timer.cancel()
+            }
+        }
+    }
+
+    private func writeAll(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = writeBytes(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// `write(2)` under one name on both platforms.
+private func writeBytes(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(descriptor, bytes, count)
+    #else
+    Darwin.write(descriptor, bytes, count)
+    #endif
+}
+
+/// Resumes a continuation the first time it is asked to; later calls do nothing.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume() {
+        continuation.withLock { $0.take() }?.resume()
+    }
 }
