@@ -1,6 +1,8 @@
 /// A JSON value as found in JWT headers and claims.
 ///
-/// Integers that fit in `Int64` are kept exact; other numbers are `Double`.
+/// Integers that fit in `Int64` are kept exact; other numbers are `Double`. JSON has one number type, so equality
+/// (and hashing) compares numbers by value: `.integer(3) == .double(3.0)`, and a document survives a
+/// serialize-parse round trip as an equal value even though `3.0` is written as `3`.
 public enum JSONValue: Sendable, Hashable {
     /// `null`.
     case null
@@ -125,5 +127,42 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// Hashes the members, ignoring order.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(storage)
+    }
+}
+
+extension JSONValue {
+    /// Structural equality, with numbers compared by value.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.integer(let a), .integer(let b)): a == b
+        case (.double(let a), .double(let b)): a == b
+        case (.integer(let a), .double(let b)), (.double(let b), .integer(let a)): Int64(exactly: b) == a
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        default: false
+        }
+    }
+
+    /// Hashes consistently with ``==(_:_:)``: an integral double hashes like the integer it equals.
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value): hasher.combine(1); hasher.combine(value)
+        case .integer(let value): hasher.combine(2); hasher.combine(value)
+        case .double(let value):
+            if let integral = Int64(exactly: value) {
+                hasher.combine(2)
+                hasher.combine(integral)
+            } else {
+                hasher.combine(3)
+                hasher.combine(value)
+            }
+        case .string(let value): hasher.combine(4); hasher.combine(value)
+        case .array(let value): hasher.combine(5); hasher.combine(value)
+        case .object(let value): hasher.combine(6); hasher.combine(value)
+        }
     }
 }

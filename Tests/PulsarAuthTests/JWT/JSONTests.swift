@@ -34,6 +34,15 @@ import PulsarAuth
         #expect(authErrorCode { try JSONValue(parsing: fine) } == nil)
     }
 
+    @Test func numbersAreEqualByValueSoARoundTripKeepsTheDocument() throws {
+        // Found by scripts/fuzz json: 170000000.0 parses as a double, serializes as 170000000, parses back as an integer.
+        let parsed = try JSONValue(parsing: #"{"now": 170000000.0, "half": 0.5}"#)
+        let again = try JSONValue(parsing: parsed.serialized)
+        #expect(again == parsed)
+        #expect(JSONValue.integer(3) == .double(3.0) && JSONValue.double(3.0).hashValue == JSONValue.integer(3).hashValue)
+        #expect(JSONValue.integer(3) != .double(3.5))
+    }
+
     @Test func serializesCompactlyInOrder() throws {
         var object: JSONObject = ["sub": "role", "exp": 123]
         object["list"] = ["a", 1, true, nil, 2.5]
