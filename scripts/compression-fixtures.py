@@ -5,9 +5,8 @@ Run ONCE (outputs are committed); re-running with the same library versions
 reproduces byte-identical files. Needs PyPI `lz4`, `python-snappy` and
 `zstandard` (plus the stdlib `zlib`), e.g. in a venv:
 
-    python3 -m venv /tmp/compvenv
-    /tmp/compvenv/bin/pip install lz4 python-snappy zstandard
-    /tmp/compvenv/bin/python scripts/compression-fixtures.py
+    python=$(scripts/interop-venv)   # .venv-interop/ with lz4, python-snappy and zstandard
+    "$python" scripts/compression-fixtures.py
 
 Each input <name> gives <name>.raw plus one file per codec variant:
   <name>.lz4            lz4.block.compress(store_size=False)  (raw LZ4 block)

@@ -14,7 +14,7 @@ Two jobs:
                                    "expectedSubject": ..., "expectedExp": int|null}]}
                      Prints one line per case and a summary; exits 1 on any failure.
 
-Setup:  python3 -m venv /tmp/authvenv && /tmp/authvenv/bin/pip install pyjwt cryptography
+Setup:  python=$(scripts/interop-venv)   # .venv-interop/ with PyJWT and cryptography; then "$python" scripts/jwt-fixtures.py
 """
 
 import base64

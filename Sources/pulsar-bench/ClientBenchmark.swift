@@ -89,10 +89,10 @@ enum ClientBenchmark {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        let data = try await Task.detached { try output.fileHandleForReading.readToEnd() ?? Data() }.value
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        guard process.terminationStatus == 0 else {
-            say("python comparison failed (exit \(process.terminationStatus))")
+        let data = await ChildProcess.readToEnd(output.fileHandleForReading)
+        let status = try await ChildProcess.exitStatus(of: process, timeout: .seconds(600))
+        guard status == 0 else {
+            say("python comparison failed (exit \(status))")
             return nil
         }
         return try JSONDecoder().decode(Figures.self, from: data)

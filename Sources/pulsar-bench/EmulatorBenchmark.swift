@@ -26,7 +26,7 @@ enum EmulatorBenchmark {
         let script = packageRoot().appendingPathComponent("scripts/bench/pulsar_load.py").path
         let emulator = try await PulsarEmulator.start()
         let cpuBefore = processCPUSeconds()
-        var ours = try runLoad(python: python, script: script, url: emulator.serviceURL, messages: messages)
+        var ours = try await runLoad(python: python, script: script, url: emulator.serviceURL, messages: messages)
         ours["broker_cpu_s"] = processCPUSeconds() - cpuBefore   // the emulator runs in this process
         await emulator.shutdown()
         guard let lite = try await startPulsarLite(python: python) else {
@@ -34,14 +34,17 @@ enum EmulatorBenchmark {
             say("\(ours)")
             return
         }
-        defer {
-            // pulsar-lite 0.2.0 ignores SIGTERM and SIGINT: only SIGKILL stops it.
-            kill(lite.process.processIdentifier, SIGKILL)
-            lite.process.waitUntilExit()
-        }
         let liteBefore = childCPUSeconds(pid: lite.process.processIdentifier)
-        var theirs = try runLoad(python: python, script: script, url: lite.url, messages: messages)
-        theirs["broker_cpu_s"] = childCPUSeconds(pid: lite.process.processIdentifier) - liteBefore
+        let theirs: [String: Double]
+        do {
+            var figures = try await runLoad(python: python, script: script, url: lite.url, messages: messages)
+            figures["broker_cpu_s"] = childCPUSeconds(pid: lite.process.processIdentifier) - liteBefore
+            theirs = figures
+        } catch {
+            await stopPulsarLite(lite.process)
+            throw error
+        }
+        await stopPulsarLite(lite.process)
         report(emulator: ours, pulsarLite: theirs)
     }
 
@@ -131,16 +134,15 @@ enum EmulatorBenchmark {
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 
-    static func runLoad(python: String, script: String, url: String, messages: String) throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, url, "--messages", messages]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
+    /// pulsar-lite 0.2.0 ignores SIGTERM and SIGINT: only SIGKILL stops it.
+    static func stopPulsarLite(_ process: Process) async {
+        kill(process.processIdentifier, SIGKILL)
+        _ = try? await ChildProcess.exitStatus(of: process)
+    }
+
+    static func runLoad(python: String, script: String, url: String, messages: String) async throws -> [String: Double] {
+        let (status, data) = try await ChildProcess.run(python, [script, url, "--messages", messages])
+        guard status == 0,
               let json = try JSONSerialization.jsonObject(with: data) as? [String: Double] else {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "load generator failed against \(url)"])
         }
@@ -148,16 +150,10 @@ enum EmulatorBenchmark {
     }
 
     static func startPulsarLite(python: String) async throws -> (process: Process, url: String)? {
-        let locate = Process()
-        locate.executableURL = URL(fileURLWithPath: python)
-        locate.arguments = ["-c", "import pulsar_lite, os; print(os.path.join(os.path.dirname(pulsar_lite.__file__), 'bin', 'pulsar-lite'))"]
-        let pipe = Pipe()
-        locate.standardOutput = pipe
-        try locate.run()
-        locate.waitUntilExit()
-        let binary = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard locate.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: binary) else { return nil }
+        let (status, output) = try await ChildProcess.run(python, [
+            "-c", "import pulsar_lite, os; print(os.path.join(os.path.dirname(pulsar_lite.__file__), 'bin', 'pulsar-lite'))"])
+        let binary = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 0, FileManager.default.isExecutableFile(atPath: binary) else { return nil }
         let listener = try TCPListener.bind(host: "127.0.0.1", port: 0)
         let port = listener.localAddress.port
         listener.close()
@@ -179,8 +175,7 @@ enum EmulatorBenchmark {
             }
             try await Task.sleep(for: .milliseconds(25))  // polling a child process's port: there is no event to await
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await stopPulsarLite(process)
         return nil
     }
 

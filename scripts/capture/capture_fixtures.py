@@ -11,10 +11,9 @@ rewritten so the client stays on the proxy); the fixture always holds the origin
 
 Usage (from the repository root):
 
-    python3 -m venv /tmp/capvenv
-    /tmp/capvenv/bin/pip install pulsar-client==3.13.0 pulsar-lite==0.2.0 fastavro
-    /tmp/capvenv/bin/python scripts/capture/capture_fixtures.py            # writes Fixtures/frames/
-    /tmp/capvenv/bin/python scripts/capture/capture_fixtures.py --out /tmp/frames --keep-work
+    python=$(scripts/interop-venv)   # .venv-interop/ with pulsar-client, pulsar-lite and fastavro
+    "$python" scripts/capture/capture_fixtures.py                               # writes Fixtures/frames/
+    "$python" scripts/capture/capture_fixtures.py --out .build/capture-frames --keep-work
 
 Options: --out DIR (default <repo>/Fixtures/frames), --work DIR (broker data, proxy logs;
 default a fresh temp dir), --keep-work (don't delete it), --only NAME[,NAME] (run only
@@ -1035,9 +1034,8 @@ committed; tests only read them.
 Regenerate (overwrites same-named files; timestamps, ports and generated names will differ):
 
 ```
-python3 -m venv /tmp/capvenv
-/tmp/capvenv/bin/pip install pulsar-client=={client_pkg} pulsar-lite=={lite_pkg} fastavro
-/tmp/capvenv/bin/python scripts/capture/capture_fixtures.py        # --help for options
+python=$(scripts/interop-venv)    # .venv-interop/ with pulsar-client=={client_pkg}, pulsar-lite=={lite_pkg} and fastavro
+"$python" scripts/capture/capture_fixtures.py        # --help for options
 ```
 
 ## File format
@@ -1052,7 +1050,7 @@ from the 4-byte `totalSize` through the end of the frame.
 Caveats for tests: `LOOKUP_RESPONSE` files hold the broker's original bytes (its own random
 listen port); during capture the proxy rewrote `brokerServiceUrl` in transit so the
 client stayed on the proxy. Broker `MESSAGE` frames from pulsar-lite carry **no 0x0e01
-checksum section** (pulsar-lite strips it; see session-notes.md), so a decoder must accept
+checksum section** (pulsar-lite strips it; see `Fixtures/frames/session-notes.md`), so a decoder must accept
 both layouts and a re-encoder must preserve the absence.
 
 ## Files

@@ -6,10 +6,10 @@ a nested dict with field names so the capture driver can pick frames (e.g. "the 
 whose subType is Shared") and so humans can read what was captured:
 
     python3 pulsar_decode.py Fixtures/frames/client-send-batched-lz4.hex
-    python3 pulsar_decode.py --jsonl /tmp/frames.jsonl      # every frame of a proxy log
+    python3 pulsar_decode.py --jsonl .build/frames.jsonl      # every frame of a proxy log
     python3 pulsar_decode.py --verify Fixtures/frames          # structural self-check
 
-Field tables are written from the reference in /work/shared/reference/pulsar-protocol.md.
+Field tables follow the protocol description in scripts/codegen/pulsar-api.spec (Apache Pulsar's PulsarApi.proto).
 Unknown fields are shown as "#<n>". Standard library only (zlib is the only codec it can
 expand; LZ4/ZSTD/SNAPPY payloads are shown compressed).
 """

@@ -19,7 +19,7 @@ log keeps the original frame and marks it "rewritten": true.  (pulsar-lite 0.2.0
 advertised-address setting, so this is needed.)
 
 Usage (standalone):
-    python3 record_proxy.py --upstream 127.0.0.1:6650 --log /tmp/frames.jsonl [--port 0]
+    python3 record_proxy.py --upstream 127.0.0.1:6650 --log .build/frames.jsonl [--port 0]
 It prints "LISTENING <port>" on stdout once ready and runs until SIGTERM/SIGINT.
 It can also be used in-process: RecordingProxy(...).start() (see capture_fixtures.py).
 Standard library only.

@@ -48,7 +48,9 @@ import PulsarAuth
         stdin.fileHandleForWriting.write(input)
         try? stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // This runs on a thread of its own (see `run`): polling blocks only that thread. (`waitUntilExit` can block
+        // for ever outside a run loop on Linux.)
+        while process.isRunning { usleep(2_000) }
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
