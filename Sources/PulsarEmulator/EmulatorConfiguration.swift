@@ -34,7 +34,10 @@ public struct EmulatorConfiguration: Sendable {
     /// acknowledged and not stored again.
     public var deduplication = false
     /// How long acknowledged messages are kept (the broker's retention policy).
-    public var retention: RetentionPolicy = .untilAcknowledged
+    public var retention: RetentionPolicy = .acknowledgedLedgers
+    /// When a topic's ledger is closed and the next one opened: message ids change ledger id there, and under the
+    /// default retention a closed ledger is what gets deleted.
+    public var ledgerRollover = LedgerRollover()
     /// What to log to standard error.
     public var logLevel: LogLevel = .warning
     /// JWT token authentication and role-based authorization; nil (the default) lets every client in.
@@ -76,12 +79,15 @@ public struct EmulatorConfiguration: Sendable {
 
     /// How long the emulator keeps messages every durable subscription has acknowledged.
     ///
-    /// Apache Pulsar deletes only whole ledgers and never the current one, so in practice a small test topic keeps
-    /// acknowledged messages for a while even with retention 0; the emulator is exact instead: with
-    /// ``untilAcknowledged`` they are gone at once. Choose ``forever`` or ``limits(entries:age:)`` for seek-back and
-    /// readers over acknowledged messages. Topics without durable subscriptions keep everything either way.
+    /// The default, ``acknowledgedLedgers``, is Apache Pulsar's with retention 0: only whole closed ledgers are
+    /// deleted and never the current one, so a seek back, a reader from earliest or a new Earliest subscription still
+    /// finds recent acknowledged messages. The other policies are explicit choices.
     public enum RetentionPolicy: Sendable, Equatable {
-        /// Drop entries as soon as every durable subscription has acknowledged them (broker retention 0).
+        /// Delete a closed ledger once every durable subscription acknowledged all of it (all closed ledgers when the
+        /// topic has no durable subscription); keep the current ledger (the broker's default, retention 0).
+        case acknowledgedLedgers
+        /// Drop entries as soon as every durable subscription has acknowledged them, ledger or not. Topics without
+        /// durable subscriptions keep everything.
         case untilAcknowledged
         /// Never drop entries (`retentionTimeInMinutes=-1`, `retentionSizeInMB=-1`).
         case forever

@@ -25,7 +25,10 @@ let runUsage = """
       --auto-partitions N          auto-create partitioned topics with N partitions (default 0: non-partitioned)
       --partitioned-topic NAME:N   create a partitioned topic at start (repeatable)
       --deduplication              acknowledge repeated sequence ids without storing them again
-      --retention POLICY           until-acknowledged (default), forever, or entries:N
+      --retention POLICY           ledgers (default: the broker's retention 0, whole acknowledged closed ledgers are
+                                   deleted, the current one kept), until-acknowledged, forever, or entries:N
+      --ledger-max-entries N       close a topic's ledger after N entries (default 50000, the broker's)
+      --ledger-max-bytes BYTES     close a topic's ledger after BYTES entry bytes (default 2147483648)
       --manual-clock               time moves only through POST /pulsarkit/clock/advance?ms=N (needs the admin port)
       --log-level LEVEL            trace, debug, info, warn, error or off (default info)
       -h, --help                   show this help
@@ -142,14 +145,19 @@ func parseRunConfiguration(_ arguments: [String]) -> EmulatorConfiguration {
         case "--retention":
             let policy = reader.value(for: argument)
             switch policy {
+            case "ledgers": configuration.retention = .acknowledgedLedgers
             case "until-acknowledged": configuration.retention = .untilAcknowledged
             case "forever": configuration.retention = .forever
             default:
                 guard policy.hasPrefix("entries:"), let entries = Int(policy.dropFirst("entries:".count)), entries >= 0 else {
-                    fail("--retention needs until-acknowledged, forever or entries:N", usage: runUsage)
+                    fail("--retention needs ledgers, until-acknowledged, forever or entries:N", usage: runUsage)
                 }
                 configuration.retention = .limits(entries: entries, age: nil)
             }
+        case "--ledger-max-entries":
+            configuration.ledgerRollover.maxEntries = number(argument, 1...Int.max, "a number >= 1")
+        case "--ledger-max-bytes":
+            configuration.ledgerRollover.maxBytes = number(argument, 1...Int.max, "a number >= 1")
         case "--manual-clock": configuration.clock = ManualClock()
         case "--log-level":
             let name = reader.value(for: argument)

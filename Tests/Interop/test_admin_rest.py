@@ -203,9 +203,7 @@ def test_skip_all_clears_the_backlog(admin, client, topic):
 
 
 def test_reset_cursor_by_time_and_by_message_id_reaches_a_connected_consumer(admin, client, topic):
-    # Without retention the emulator drops entries once every subscription acknowledged them; a second subscription
-    # that never reads keeps them, so the cursor has something to go back to.
-    admin.ok("PUT", rest_path(topic) + "/subscription/keeper")
+    # Acknowledged entries stay in the current ledger (the broker's retention 0), so the cursor can go back to them.
     first = client.subscribe(topic, "sub")
     producer = client.create_producer(topic, batching_enabled=False)
     for index in range(5):

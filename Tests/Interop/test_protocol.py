@@ -1,4 +1,7 @@
 """Protocol-level behaviour over raw sockets: handshake, keep-alive, and bad input that must not hurt anyone else."""
+import json
+import urllib.request
+
 import pulsar
 import pytest
 
@@ -6,6 +9,11 @@ from conftest import Emulator, receive_all
 from wire import RawConnection, field_bytes, field_varint, fixture, frame
 
 CONNECT = fixture("client-connect.hex")          # the official client's own CONNECT (protocol 20)
+
+
+def admin_json(emulator, path):
+    with urllib.request.urlopen(emulator.admin_url + path, timeout=10) as response:
+        return json.load(response)
 
 
 def connected(emulator):
@@ -76,6 +84,9 @@ def test_a_bad_checksum_gets_send_error_and_stores_nothing(emulator, topic):
     connection.send(bytes(send))
     type_number, fields = connection.read_frame()
     assert type_number == 8 and fields[3] == [9]            # SEND_ERROR ChecksumError
+    # Checked on the broker's own state, not through a consumer (which would drop a bad checksum silently).
+    stats = admin_json(emulator, "/admin/v2/" + topic.replace("persistent://", "persistent/") + "/internalStats")
+    assert stats["entriesAddedCounter"] == 0 and stats["numberOfEntries"] == 0
     producer = client.create_producer(topic)
     producer.send(b"good")
     assert consumer.receive(timeout_millis=5000).data() == b"good"

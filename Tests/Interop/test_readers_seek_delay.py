@@ -45,7 +45,7 @@ def test_has_message_available_on_an_empty_topic(client, topic):
 
 
 def test_seek_by_message_id_and_by_time(make_emulator, topic):
-    emulator = make_emulator("--retention", "forever")
+    emulator = make_emulator()      # default retention: acknowledged entries of the current ledger stay
     client = emulator.client()
     consumer = client.subscribe(topic, "sub")
     ids = publish(client, topic, 6)

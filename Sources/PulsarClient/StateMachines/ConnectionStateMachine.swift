@@ -23,7 +23,8 @@ struct ConnectionStateMachine {
         var serverVersion: String
         var protocolVersion: Int32
         var maxMessageSize: Int
-        var supportsAuthRefresh: Bool
+        /// The broker answers PARTITIONED_METADATA without creating the topic when asked not to.
+        var supportsPartitionedMetadataWithoutAutoCreation: Bool
     }
 
     /// The connection's phase.
@@ -108,7 +109,8 @@ struct ConnectionStateMachine {
                 serverVersion: connected.serverVersion, protocolVersion: connected.protocolVersion,
                 maxMessageSize: connected.hasMaxMessageSize && connected.maxMessageSize > 0
                     ? Int(connected.maxMessageSize) : FrameDecoder.defaultMaxMessageSize,
-                supportsAuthRefresh: connected.featureFlags?.supportsAuthRefresh ?? false)
+                supportsPartitionedMetadataWithoutAutoCreation:
+                    connected.featureFlags?.supportsGetPartitionedMetadataWithoutAutoCreation ?? false)
             state = .ready(negotiated)
             return [.handshakeCompleted(negotiated)]
         case .error(let error):

@@ -332,9 +332,9 @@ struct AdminRouter: Sendable {
             return .json(.strings(try state.adminSubscriptionNames(name)))
         default:  // lastMessageId
             guard let topic = state.topics[name] else { throw AdminError.topicNotFound(name) }
-            let last = topic.log.lastEntryId
-            return .json(["ledgerId": .number(last < 0 ? -1 : Int64(bitPattern: topic.log.ledgerId)),
-                          "entryId": .number(last), "partitionIndex": .number(name.partitionIndex ?? -1)])
+            let last = topic.log.lastMessageId
+            return .json(["ledgerId": .number(Int64(bitPattern: last.ledgerId)), "entryId": .number(last.entryId),
+                          "partitionIndex": .number(Int64(topic.partitionIndexOnWire))])
         }
     }
 

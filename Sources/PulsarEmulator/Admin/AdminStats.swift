@@ -216,7 +216,6 @@ extension BrokerState {
     func adminInternalStats(_ name: TopicName) -> JSONValue? {
         guard let topic = topics[name] else { return nil }
         let log = topic.log
-        let ledger = Int64(bitPattern: log.ledgerId)
         let added = topic.isPersistent ? log.nextEntryId : 0
         var cursors: [(String, JSONValue)] = []
         for subscriptionName in topic.subscriptions.keys.sorted() {
@@ -229,10 +228,11 @@ extension BrokerState {
                 id += 1
             }
             let ranges = Self.ranges(of: cursor.individuallyAcked)
-            let deleted = ranges.map { "(\(ledger):\($0.lowerBound - 1)..\(ledger):\($0.upperBound)]" }.joined(separator: ",")
+            let deleted = ranges.map { "(\(log.positionText($0.lowerBound - 1))..\(log.positionText($0.upperBound))]" }
+                .joined(separator: ",")
             cursors.append((subscriptionName, .object([
-                ("markDeletePosition", .string("\(ledger):\(cursor.markDeletePosition)")),
-                ("readPosition", .string("\(ledger):\(max(cursor.readPosition, cursor.markDeletePosition + 1))")),
+                ("markDeletePosition", .string(log.positionText(cursor.markDeletePosition))),
+                ("readPosition", .string(log.positionText(max(cursor.readPosition, cursor.markDeletePosition + 1)))),
                 ("waitingReadOp", .bool(!subscription.consumers.isEmpty && cursor.readPosition > log.lastEntryId)),
                 ("pendingReadOps", 0),
                 ("messagesConsumedCounter", .number(added - Int64(unacknowledgedEntries))),
@@ -246,13 +246,18 @@ extension BrokerState {
         }
         let size = topic.isPersistent ? log.storedBytes : 0
         let entries = topic.isPersistent ? log.count : 0
+        let current = log.currentLedger
+        let last = log.lastMessageId
+        let ledgers = log.ledgers.filter { $0.endPosition > log.firstEntryId || $0 == current }.map { ledger -> JSONValue in
+            ["ledgerId": .number(Int64(bitPattern: ledger.id)), "entries": .number(ledger.entryCount),
+             "size": .number(Int64(ledger.byteCount)), "offloaded": false, "underReplicated": false]
+        }
         return .object([
             ("entriesAddedCounter", .number(added)), ("numberOfEntries", .number(entries)), ("totalSize", .number(size)),
-            ("currentLedgerEntries", .number(entries)), ("currentLedgerSize", .number(size)),
+            ("currentLedgerEntries", .number(current.entryCount)), ("currentLedgerSize", .number(Int64(current.byteCount))),
             ("lastLedgerCreatedTimestamp", ""), ("waitingCursorsCount", 0), ("pendingAddEntriesCount", 0),
-            ("lastConfirmedEntry", .string("\(ledger):\(added - 1)")), ("state", "LedgerOpened"),
-            ("ledgers", [["ledgerId": .number(ledger), "entries": .number(added), "size": .number(size),
-                          "offloaded": false, "underReplicated": false]]),
+            ("lastConfirmedEntry", .string("\(Int64(bitPattern: last.ledgerId)):\(last.entryId)")), ("state", "LedgerOpened"),
+            ("ledgers", .array(ledgers)),
             ("cursors", .object(cursors)), ("schemaLedgers", []),
             ("compactedLedger", ["ledgerId": -1, "entries": -1, "size": -1, "offloaded": false, "underReplicated": false]),
         ])

@@ -6,7 +6,6 @@ extension BrokerState {
         // Like the broker: an ACK for a consumer it does not know is dropped without an answer.
         guard let consumer = consumers[key], let topic = topics[consumer.topic],
               let subscription = topic.subscriptions[consumer.subscription] else { return }
-        let ledger = topic.log.ledgerId
         if ack.ackType == .cumulative {
             if subscription.type == .shared || subscription.type == .keyShared {
                 // The broker ignores it (and still answers a successful ACK_RESPONSE when asked).
@@ -17,9 +16,8 @@ extension BrokerState {
             }
             // Like the managed cursor, a mark-delete beyond the last stored entry is refused ("Invalid mark deleted
             // position"): it would acknowledge messages not yet produced. The ACK_RESPONSE still reports success.
-            if let messageId = ack.messageId.first, messageId.ledgerId == ledger,
-               Int64(bitPattern: messageId.entryId) <= topic.log.lastEntryId {
-                let through = Int64(bitPattern: messageId.entryId)
+            if let messageId = ack.messageId.first,
+               let through = topic.log.writtenPosition(ledgerId: messageId.ledgerId, entryId: messageId.entryId) {
                 let partial = messageId.ackSet.isEmpty ? nil : messageId.ackSet
                 subscription.cursor.acknowledgeCumulative(through: through, ackSet: partial)
                 let released = subscription.pending.filter { $0.key <= through && subscription.cursor.isAcknowledged($0.key) }
@@ -31,10 +29,9 @@ extension BrokerState {
                 subscription.redeliveryCounts = subscription.redeliveryCounts.filter { !subscription.cursor.isAcknowledged($0.key) }
             }
         } else {
-            for messageId in ack.messageId where messageId.ledgerId == ledger {
-                let entryId = Int64(bitPattern: messageId.entryId)
+            for messageId in ack.messageId {
                 // A position not yet written is refused, as the cursor refuses it: it must not drop that message later.
-                guard entryId >= 0, entryId <= topic.log.lastEntryId else { continue }
+                guard let entryId = topic.log.writtenPosition(ledgerId: messageId.ledgerId, entryId: messageId.entryId) else { continue }
                 guard subscription.cursor.acknowledge(entryId, ackSet: messageId.ackSet.isEmpty ? nil : messageId.ackSet) else { continue }
                 if let pending = subscription.pending[entryId] {
                     consumers[pending.consumer]?.unackedMessages -= Int(pending.messageCount)
@@ -62,12 +59,11 @@ extension BrokerState {
         let multiConsumer = subscription.type == .shared || subscription.type == .keyShared
         let returned: Int
         if multiConsumer, !request.messageIds.isEmpty {
-            let ledger = topic.log.ledgerId
-            let ids = Set(request.messageIds.filter { $0.ledgerId == ledger }.map { Int64(bitPattern: $0.entryId) })
-            returned = subscription.returnPending(of: key, only: ids, countAsRedelivery: true)
+            let ids = Set(request.messageIds.compactMap { topic.log.writtenPosition(ledgerId: $0.ledgerId, entryId: $0.entryId) })
+            returned = subscription.returnPending(of: key, only: ids, countAsRedelivery: true, isRedeliveryRequest: true)
         } else {
             // Exclusive and Failover rewind to the mark-delete position: everything unacknowledged comes again.
-            returned = subscription.returnPending(of: key, countAsRedelivery: multiConsumer)
+            returned = subscription.returnPending(of: key, countAsRedelivery: multiConsumer, isRedeliveryRequest: true)
         }
         consumers[key]?.unackedMessages -= returned
         dispatch(topic: consumer.topic, subscription: consumer.subscription, now: now, into: &outputs)
@@ -77,16 +73,13 @@ extension BrokerState {
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
         guard let consumer = consumers[key], let topic = topics[consumer.topic],
               let subscription = topic.subscriptions[consumer.subscription] else {
-            replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
+            replyError(request.requestId, .metadataError, "Consumer not found", to: id, into: &outputs)
             return
         }
         let position: Int64
         if let messageId = request.messageId {
             // The batch index is not used: the whole entry is read again and the client skips what it must.
-            let ledger = Int64(bitPattern: messageId.ledgerId), entry = Int64(bitPattern: messageId.entryId)
-            let ours = Int64(bitPattern: topic.log.ledgerId)
-            position = ledger < ours || entry < 0 ? topic.log.firstEntryId
-                : ledger > ours ? topic.log.nextEntryId : min(entry, topic.log.nextEntryId)
+            position = topic.log.position(nearest: messageId.ledgerId, entryId: messageId.entryId)
         } else if request.hasMessagePublishTime {
             position = topic.log.firstEntry(publishedAtOrAfter: request.messagePublishTime)
         } else {
@@ -107,15 +100,22 @@ extension BrokerState {
         outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
     }
 
-    /// Drops entries every durable subscription has acknowledged, as far as the retention policy allows. A topic
-    /// without durable subscriptions keeps its entries, as the broker keeps its current ledger, so a later Earliest
-    /// subscription still sees them.
+    /// Drops entries every durable subscription has acknowledged, as far as the retention policy allows (see
+    /// ``EmulatorConfiguration/RetentionPolicy``).
     mutating func trimLog(topic name: TopicName, now: Int64? = nil) {
         guard let topic = topics[name], topic.isPersistent else { return }
         let durable = topic.subscriptions.values.filter(\.isDurable)
-        guard let low = durable.map(\.cursor.markDeletePosition).min() else { return }
+        let low = durable.map(\.cursor.markDeletePosition).min()
+        if configuration.retention == .acknowledgedLedgers {
+            let boundary = topic.log.trimBoundary(acknowledgedThrough: low)
+            if boundary > topic.log.firstEntryId { topic.log.trim(before: boundary) }
+            return
+        }
+        guard let low else { return }
         var boundary = low + 1
         switch configuration.retention {
+        case .acknowledgedLedgers:
+            return
         case .untilAcknowledged:
             break
         case .forever:

@@ -324,11 +324,10 @@ extension BrokerState {
         case .latest:
             return log.nextEntryId
         case .messageId(let ledgerId, let entryId, let excluded):
-            let ours = Int64(bitPattern: log.ledgerId)
-            if ledgerId < ours || (ledgerId == ours && entryId < 0) { return log.firstEntryId }
-            if ledgerId > ours { return log.nextEntryId }
-            let entry = excluded ? entryId + 1 : entryId
-            return min(max(entry, log.firstEntryId), log.nextEntryId)
+            let position = log.position(nearest: UInt64(bitPattern: ledgerId), entryId: UInt64(bitPattern: entryId))
+            let named = log.writtenPosition(ledgerId: UInt64(bitPattern: ledgerId), entryId: UInt64(bitPattern: entryId))
+            if excluded, let named, named >= position { return min(named + 1, log.nextEntryId) }
+            return position
         case .publishTime(let time):
             return log.firstEntry(publishedAtOrAfter: UInt64(max(0, time)))
         }

@@ -45,18 +45,12 @@ extension BrokerState {
         let subscription = topic.subscriptions[request.subscription]
             ?? makeSubscription(request, topic: topic)
         if !subscription.consumers.isEmpty {
-            if subscription.type != request.subType {
-                replyError(request.requestId, .consumerBusy, "Subscription is of different type", to: id, into: &outputs)
+            if let incompatible = Self.incompatibility(of: request, with: subscription) {
+                replyError(request.requestId, .consumerBusy, incompatible, to: id, into: &outputs)
                 return
             }
             if subscription.type == .exclusive {
                 replyError(request.requestId, .consumerBusy, "Exclusive consumer is already connected", to: id, into: &outputs)
-                return
-            }
-            if subscription.type == .keyShared,
-               (request.keySharedMeta?.keySharedMode ?? .autoSplit) != (subscription.keySharedMeta?.keySharedMode ?? .autoSplit) {
-                replyError(request.requestId, .consumerAssignError, "Subscription is of a different Key_Shared mode",
-                           to: id, into: &outputs)
                 return
             }
         } else {
@@ -102,6 +96,31 @@ extension BrokerState {
         return subscription
     }
 
+    /// Why a consumer cannot join a subscription that has consumers, as the broker's
+    /// `checkForConsumerCompatibilityErrorWithDispatcher` words it (SubscriptionBusyException, sent as ConsumerBusy):
+    /// another type, or for Key_Shared another mode or another `allowOutOfOrderDelivery`.
+    static func incompatibility(of request: CommandSubscribe, with subscription: Subscription) -> String? {
+        func typeName(_ type: SubscriptionType) -> String { type.name ?? "\(type.rawValue)" }
+        if subscription.type != request.subType {
+            return "Subscription is of different type. Active subscription type of '\(typeName(subscription.type))' is "
+                + "different than the connecting consumer's type '\(typeName(request.subType))'."
+        }
+        guard subscription.type == .keyShared else { return nil }
+        let active = subscription.keySharedMeta ?? KeySharedMeta(keySharedMode: .autoSplit)
+        let joining = request.keySharedMeta ?? KeySharedMeta(keySharedMode: .autoSplit)
+        if active.keySharedMode != joining.keySharedMode {
+            return "Subscription is of different type. Active subscription key_shared mode of "
+                + "'\(active.keySharedMode.name ?? "?")' is different than the connecting consumer's key_shared mode "
+                + "'\(joining.keySharedMode.name ?? "?")'."
+        }
+        if active.allowOutOfOrderDelivery != joining.allowOutOfOrderDelivery {
+            return "Subscription is of different type. " + (active.allowOutOfOrderDelivery
+                ? "Active subscription allows out of order delivery while the connecting consumer does not allow it."
+                : "Active subscription does not allow out of order delivery while the connecting consumer allows it.")
+        }
+        return nil
+    }
+
     /// The first entry a non-durable cursor reads for a start id. The broker wraps every start id as a batch id, so
     /// the cursor's mark-delete position is the entry before it and the entry itself is read first (the client drops
     /// what it does not want: batch members before a batch index, the start message when not inclusive).
@@ -109,11 +128,7 @@ extension BrokerState {
     /// entries only.
     func readerStart(_ id: MessageIdData, log: TopicLog) -> Int64 {
         // Ids compare as signed (ledger, entry): earliest is (-1, -1), latest (Int64.max, Int64.max).
-        let ledger = Int64(bitPattern: id.ledgerId), entry = Int64(bitPattern: id.entryId)
-        let ours = Int64(bitPattern: log.ledgerId)
-        if ledger < ours || (ledger == ours && entry < 0) { return log.firstEntryId }
-        if ledger > ours || entry > log.lastEntryId { return log.nextEntryId }
-        return max(log.firstEntryId, entry)
+        log.position(nearest: id.ledgerId, entryId: id.entryId)
     }
 
     mutating func handleFlow(_ flow: CommandFlow, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
@@ -137,6 +152,10 @@ extension BrokerState {
         guard let topic = topics[consumer.topic], let subscription = topic.subscriptions[consumer.subscription] else { return }
         subscription.consumers.removeAll { $0 == key }
         _ = subscription.returnPending(of: key, countAsRedelivery: false)
+        if subscription.consumers.isEmpty, subscription.type == .shared || subscription.type == .keyShared {
+            // The broker's multi-consumer dispatcher clears its redelivery tracker when its last consumer leaves.
+            subscription.redeliveryCounts.removeAll()
+        }
         if subscription.consumers.isEmpty, !subscription.isDurable {
             topic.subscriptions[consumer.subscription] = nil
         }
@@ -148,7 +167,7 @@ extension BrokerState {
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
         guard let consumer = consumers[key], let topic = topics[consumer.topic],
               let subscription = topic.subscriptions[consumer.subscription] else {
-            replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
+            replyError(request.requestId, .metadataError, "Consumer not found", to: id, into: &outputs)
             return
         }
         let others = subscription.consumers.filter { $0 != key }
@@ -172,23 +191,19 @@ extension BrokerState {
     mutating func handleGetLastMessageId(_ request: CommandGetLastMessageId, from id: ConnectionID, into outputs: inout BrokerOutputs) {
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
         guard let consumer = consumers[key], let topic = topics[consumer.topic] else {
-            replyError(request.requestId, .consumerNotFound, "Consumer \(request.consumerId) not found", to: id, into: &outputs)
+            replyError(request.requestId, .metadataError, "Consumer not found", to: id, into: &outputs)
             return
         }
         let log = topic.log
-        let partition = Int32(consumer.topic.partitionIndex ?? -1)
-        var last: MessageIdData
-        if log.lastEntryId < 0 {
-            // Nothing was ever published: the broker answers (-1, -1).
-            last = MessageIdData(ledgerId: UInt64.max, entryId: UInt64.max, partition: partition, batchIndex: -1)
-        } else {
-            last = MessageIdData(ledgerId: log.ledgerId, entryId: UInt64(log.lastEntryId), partition: partition, batchIndex: -1)
-            if let entry = log.entry(log.lastEntryId), entry.isBatch { last.batchIndex = entry.messageCount - 1 }
-        }
+        let partition = topic.partitionIndexOnWire
+        // The last written entry, or entry -1 of the current ledger while nothing was written (the managed ledger's
+        // last confirmed entry); with the mark-delete position always, as the broker answers.
+        let (ledgerId, entryId) = log.lastMessageId
+        var last = MessageIdData(ledgerId: ledgerId, entryId: UInt64(bitPattern: entryId), partition: partition, batchIndex: -1)
+        if entryId >= 0, let entry = log.entry(log.lastEntryId), entry.isBatch { last.batchIndex = entry.messageCount - 1 }
         var response = CommandGetLastMessageIdResponse(lastMessageId: last, requestId: request.requestId)
-        if let subscription = topic.subscriptions[consumer.subscription], subscription.cursor.markDeletePosition >= 0 {
-            response.consumerMarkDeletePosition = MessageIdData(
-                ledgerId: log.ledgerId, entryId: UInt64(subscription.cursor.markDeletePosition), partition: partition)
+        if let subscription = topic.subscriptions[consumer.subscription] {
+            response.consumerMarkDeletePosition = log.messageIdData(at: subscription.cursor.markDeletePosition, partition: partition)
         }
         outputs.send(.getLastMessageIdResponse(response), to: id)
     }

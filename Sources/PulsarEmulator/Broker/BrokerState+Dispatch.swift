@@ -78,8 +78,9 @@ extension BrokerState {
 
     private mutating func deliver(_ id: Int64, entry: StoredEntry, to target: ConsumerKey, subscription: Subscription,
                                   topic: Topic, into outputs: inout BrokerOutputs) {
+        // Like the broker's Commands.newMessage: the id carries the topic's partition index, -1 when not a partition.
         var message = CommandMessage(consumerId: target.consumerId,
-                                     messageId: MessageIdData(ledgerId: topic.log.ledgerId, entryId: UInt64(id)))
+                                     messageId: topic.log.messageIdData(at: id, partition: topic.partitionIndexOnWire))
         if let count = subscription.redeliveryCounts[id], count > 0 { message.redeliveryCount = count }
         if let ackSet = subscription.cursor.unacknowledgedBatchIndexes(id) { message.ackSet = ackSet }
         topic.log.withBytes(id) { bytes in outputs.send(.message(message), entry: bytes, to: target.connection) }
@@ -114,14 +115,14 @@ extension BrokerState {
                 topic.messagesDropped += Int(messageCount)
                 continue
             }
-            // Like the broker, non-persistent messages carry the id (0, 0).
-            let message = CommandMessage(consumerId: target.consumerId, messageId: MessageIdData(ledgerId: 0, entryId: 0))
+            // Like the broker, non-persistent messages carry the id (0, 0) and the partition index.
+            let message = CommandMessage(consumerId: target.consumerId,
+                                         messageId: MessageIdData(ledgerId: 0, entryId: 0, partition: topic.partitionIndexOnWire))
             outputs.send(.message(message), entry: bytes, to: target.connection)
             consumers[target]?.permits -= Int(messageCount)
             consumers[target]?.messagesOut += Int(messageCount)
             topic.messagesOut += Int(messageCount)
         }
-        topic.log.skipEntryId()
     }
 
     /// Stops dispatching to `connection` until its peer has read what is queued (see ``resumeDispatch(to:now:into:)``).

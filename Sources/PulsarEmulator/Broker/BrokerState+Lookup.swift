@@ -43,7 +43,7 @@ extension BrokerState {
     /// the durable subscriptions its siblings had then, as the broker creates them on new partitions.
     mutating func createTopic(_ name: TopicName) {
         guard topics[name] == nil else { return }
-        let topic = Topic(name: name, ledgerId: makeLedgerId())
+        let topic = Topic(name: name, ledgerIds: ledgerIds, rollover: configuration.ledgerRollover)
         if let index = name.partitionIndex, let seeds = partitionSeeds[name.partitionedParent] {
             for seed in seeds where index >= seed.fromIndex {
                 for subscription in seed.subscriptions where topic.subscriptions[subscription] == nil {

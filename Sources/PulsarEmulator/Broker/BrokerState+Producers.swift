@@ -130,13 +130,16 @@ extension BrokerState {
         let messageCount = max(1, metadata.hasNumMessagesInBatch ? metadata.numMessagesInBatch : send.numMessages)
         let highestSequenceId = send.hasHighestSequenceId && send.highestSequenceId > send.sequenceId
             ? send.highestSequenceId : send.sequenceId
+        // SEND_RECEIPT always carries highest_sequence_id: the SEND's when it names a range, else -1 (like the broker).
+        let receiptHighest = send.hasHighestSequenceId && send.sequenceId <= send.highestSequenceId
+            ? send.highestSequenceId : UInt64.max
         let topic = topics[producer.topic]!
         if deduplicationEnabled(namespace: producer.topic.namespaceName), let last = topic.lastSequenceIds[producer.name],
            Int64(bitPattern: send.sequenceId) <= last {
             // Deduplication: a sequence id already stored is acknowledged with (-1, -1) and not stored again.
             outputs.send(.sendReceipt(CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId,
                                                          messageId: MessageIdData(ledgerId: UInt64.max, entryId: UInt64.max),
-                                                         highestSequenceId: send.hasHighestSequenceId ? send.highestSequenceId : nil)), to: id)
+                                                         highestSequenceId: receiptHighest)), to: id)
             return
         }
         let entryId: Int64
@@ -156,12 +159,13 @@ extension BrokerState {
         producers[key]?.messagesIn += Int(messageCount)
         producers[key]?.bytesIn += entry.bytes.count
         // Non-persistent topics store nothing: the broker acknowledges them with (0, 0).
-        let receiptId = topic.isPersistent ? MessageIdData(ledgerId: topic.log.ledgerId, entryId: UInt64(entryId))
+        let receiptId = topic.isPersistent ? topic.log.messageIdData(at: entryId, partition: nil)
             : MessageIdData(ledgerId: 0, entryId: 0)
-        var receipt = CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId, messageId: receiptId)
-        if send.hasHighestSequenceId { receipt.highestSequenceId = send.highestSequenceId }
+        let receipt = CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId, messageId: receiptId,
+                                         highestSequenceId: receiptHighest)
         outputs.send(.sendReceipt(receipt), to: id)
         if topic.isPersistent {
+            if topic.log.ledgers.count > 1 { trimLog(topic: producer.topic, now: now) }
             dispatchAll(topic: producer.topic, now: now, into: &outputs)
         } else {
             entry.bytes.withUnsafeBytes { bytes in

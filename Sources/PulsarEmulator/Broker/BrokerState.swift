@@ -35,7 +35,8 @@ struct BrokerState {
     var auth: BrokerAuthState
     /// Keep-alive, token expiry and delayed-delivery deadlines (see BrokerState+Timers).
     var timers = DeadlineQueue<BrokerTimer>()
-    private var nextLedgerId: UInt64 = 1
+    /// Ledger ids, unique across topics.
+    let ledgerIds = LedgerIDAllocator()
     private var nameCounter = 0
 
     init(configuration: EmulatorConfiguration, advertisedServiceURL: String) {
@@ -151,9 +152,10 @@ struct BrokerState {
         connections[id] = connection
         var connected = CommandConnected(serverVersion: configuration.serverVersion, protocolVersion: connection.protocolVersion,
                                          maxMessageSize: Int32(clamping: configuration.maxMessageSize))
-        if connection.protocolVersion >= 14 {
-            connected.featureFlags = FeatureFlags(supportsAuthRefresh: true, supportsPartialProducer: true)
-        }
+        // The broker's own flags (Commands.newConnectedCommand), whatever the client sent: topic-list watchers are not
+        // implemented (pattern consumers poll GET_TOPICS_OF_NAMESPACE), and PARTITIONED_METADATA honours
+        // metadata_auto_creation_enabled.
+        connected.featureFlags = FeatureFlags(supportsTopicWatchers: false, supportsGetPartitionedMetadataWithoutAutoCreation: true)
         outputs.send(.connected(connected), to: id)
     }
 
@@ -176,12 +178,6 @@ struct BrokerState {
     func replyError(_ requestId: UInt64, _ error: ServerError, _ message: String, to id: ConnectionID,
                     into outputs: inout BrokerOutputs) {
         outputs.send(.error(CommandError(requestId: requestId, error: error, message: message)), to: id)
-    }
-
-    /// A fresh ledger id for a new topic.
-    mutating func makeLedgerId() -> UInt64 {
-        defer { nextLedgerId += 1 }
-        return nextLedgerId
     }
 
     /// A unique generated name such as `standalone-0-3`.

@@ -12,9 +12,10 @@ public struct TopicSnapshot: Sendable, Equatable {
     public var storedMessages: Int
     /// Bytes of stored entries.
     public var storedBytes: Int
-    /// Id of the first stored entry.
+    /// Log position of the first stored entry. Positions count every entry the topic ever stored from 0, across
+    /// ledgers; a message id's entry id restarts at 0 in each ledger.
     public var firstEntryId: Int64
-    /// Id of the last stored (or, for non-persistent topics, published) entry; -1 before any.
+    /// Log position of the last stored entry; -1 before any (and always on non-persistent topics).
     public var lastEntryId: Int64
     /// Messages published since the topic was created.
     public var messagesIn: Int
@@ -63,7 +64,7 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
     public var redelivered: Int
     /// Entries waiting for their delayed-delivery time.
     public var delayedEntries: Int
-    /// Every entry up to this id is acknowledged.
+    /// Every entry up to this log position (see ``TopicSnapshot/firstEntryId``) is acknowledged.
     public var markDeletePosition: Int64
     /// Attached consumers in subscription order.
     public var consumers: [ConsumerSnapshot]

@@ -56,17 +56,18 @@ final class Subscription: @unchecked Sendable {  // only used under the broker l
         while let first = redelivery.first, cursor.isAcknowledged(first) { redelivery.removeFirst() }
     }
 
-    /// Puts every pending entry of `consumer` back for redelivery; `countAsRedelivery` bumps their redelivery count.
-    func returnPending(of consumer: ConsumerKey, only ids: Set<Int64>? = nil, countAsRedelivery: Bool) -> Int {
+    /// Puts every pending entry of `consumer` back for redelivery. `countAsRedelivery` bumps their redelivery count
+    /// (what MESSAGE carries, Shared and Key_Shared only); `isRedeliveryRequest` counts them in the statistics (a
+    /// nack, an ack timeout or an explicit request, on any subscription type; not a departing consumer).
+    func returnPending(of consumer: ConsumerKey, only ids: Set<Int64>? = nil, countAsRedelivery: Bool,
+                       isRedeliveryRequest: Bool = false) -> Int {
         var returned = 0
         for (id, entry) in pending where entry.consumer == consumer && (ids?.contains(id) ?? true) {
             pending[id] = nil
             guard !cursor.isAcknowledged(id) else { continue }
             redelivery.insert(id)
-            if countAsRedelivery {
-                redeliveryCounts[id, default: 0] += 1
-                messagesRedelivered += Int(entry.messageCount)
-            }
+            if countAsRedelivery { redeliveryCounts[id, default: 0] += 1 }
+            if isRedeliveryRequest { messagesRedelivered += Int(entry.messageCount) }
             returned += Int(entry.messageCount)
         }
         return returned

@@ -6,6 +6,8 @@ import PulsarWire
 final class Topic: @unchecked Sendable {  // only used under the broker lock
     /// The full name.
     let name: TopicName
+    /// The partition index message ids carry: the index for a partition, -1 otherwise.
+    let partitionIndexOnWire: Int32
     /// Stored entries; empty and unused for non-persistent topics.
     var log: TopicLog
     /// Subscriptions by name.
@@ -32,10 +34,11 @@ final class Topic: @unchecked Sendable {  // only used under the broker lock
     /// Non-persistent messages dropped because no consumer could take them.
     var messagesDropped = 0
 
-    /// Creates an empty topic whose entries use `ledgerId`.
-    init(name: TopicName, ledgerId: UInt64) {
+    /// Creates an empty topic whose ledgers get ids from `ledgerIds` and roll over by `rollover`.
+    init(name: TopicName, ledgerIds: LedgerIDAllocator, rollover: LedgerRollover = LedgerRollover()) {
         self.name = name
-        self.log = TopicLog(ledgerId: ledgerId)
+        partitionIndexOnWire = Int32(clamping: name.partitionIndex ?? -1)
+        self.log = TopicLog(ledgerIds: ledgerIds, rollover: rollover)
     }
 
     /// Whether entries are stored.

@@ -16,26 +16,35 @@ struct StoredEntry {
     var keyHash: Int32
 }
 
-/// A persistent topic's append-only log of entries: entry ids grow from 0 and are never reused.
+/// A persistent topic's append-only log of entries. Inside the broker an entry is known by its log position, which
+/// grows from 0 and is never reused; on the wire it is (ledger id, entry id), as the log is cut into ledgers that
+/// roll over like the broker's managed ledger (see ``Ledger``).
 ///
 /// ```
 ///  firstEntryId ─┐                     ┌─ lastEntryId = firstEntryId + count - 1
 ///                ▼                     ▼
-///  entries:   [ e5 | e6 | e7 | … | e41 ]      (e0…e4 trimmed: acknowledged by every subscription)
+///  entries:   [ e5 | e6 | e7 | … | e41 ]      (e0…e4 trimmed)
 /// ```
 struct TopicLog {
-    /// The ledger id of every entry of this topic (one ledger per topic).
-    let ledgerId: UInt64
     private(set) var firstEntryId: Int64 = 0
     private var entries: [StoredEntry] = []
     private var head = 0
     let arena = EntryArena()
+    /// The ledgers still holding entries, or holding the position just before the first stored one, oldest first.
+    /// The last is the current (open) ledger.
+    private(set) var ledgers: [Ledger]
+    private let rollover: LedgerRollover
+    private let ledgerIds: LedgerIDAllocator
 
-    /// Creates an empty log.
-    init(ledgerId: UInt64) {
-        self.ledgerId = ledgerId
+    /// Creates an empty log whose first ledger gets an id from `ledgerIds`.
+    init(ledgerIds: LedgerIDAllocator, rollover: LedgerRollover = LedgerRollover()) {
+        self.ledgerIds = ledgerIds
+        self.rollover = rollover
+        ledgers = [Ledger(id: ledgerIds.make(), firstPosition: 0)]
     }
 
+    /// The current (open) ledger.
+    var currentLedger: Ledger { ledgers[ledgers.count - 1] }
     /// The id the next appended entry gets.
     var nextEntryId: Int64 { firstEntryId + Int64(entries.count - head) }
     /// The last entry's id, or `firstEntryId - 1` when the log is empty.
@@ -56,6 +65,12 @@ struct TopicLog {
                                    deliverAt: deliverAt, keyHash: keyHash))
         self.messageCount += Int(messageCount)
         storedBytes += bytes.count
+        ledgers[ledgers.count - 1].entryCount += 1
+        ledgers[ledgers.count - 1].byteCount += bytes.count
+        if currentLedger.entryCount >= rollover.maxEntries || currentLedger.byteCount >= rollover.maxBytes {
+            // Like the managed ledger: a full ledger is closed at once and the next one opened.
+            ledgers.append(Ledger(id: ledgerIds.make(), firstPosition: nextEntryId))
+        }
         return id
     }
 
@@ -85,12 +100,10 @@ struct TopicLog {
             entries.removeFirst(head)
             head = 0
         }
-    }
-
-    /// Consumes an entry id without storing anything (non-persistent topics number their messages this way).
-    mutating func skipEntryId() {
-        precondition(count == 0, "only an empty log can skip ids")
-        firstEntryId += 1
+        // Keep the ledger holding the position before the first stored entry: mark-delete positions point there.
+        while ledgers.count > 1, ledgers[0].endPosition < firstEntryId {
+            ledgers.removeFirst()
+        }
     }
 
     /// Removes every entry (topic truncation / deletion); ids keep growing.

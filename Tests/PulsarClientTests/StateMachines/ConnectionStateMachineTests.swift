@@ -21,9 +21,10 @@ struct ConnectionStateMachineTests {
         var machine = Machine(configuration: configuration, now: start)
         #expect(machine.handshakeStarted(connect, now: start) == [.send(.connect(connect))])
         let connected = CommandConnected(serverVersion: "broker", protocolVersion: 20, maxMessageSize: 1024,
-                                         featureFlags: FeatureFlags(supportsAuthRefresh: true))
+                                         featureFlags: FeatureFlags(supportsGetPartitionedMetadataWithoutAutoCreation: true))
         #expect(machine.commandReceived(.connected(connected), now: start) == [.handshakeCompleted(
-            .init(serverVersion: "broker", protocolVersion: 20, maxMessageSize: 1024, supportsAuthRefresh: true))])
+            .init(serverVersion: "broker", protocolVersion: 20, maxMessageSize: 1024,
+                  supportsPartitionedMetadataWithoutAutoCreation: true))])
     }
 
     @Test func connectedWithoutMaxMessageSizeUsesFiveMebibytes() {
@@ -31,7 +32,7 @@ struct ConnectionStateMachineTests {
         _ = machine.handshakeStarted(connect, now: start)
         #expect(machine.commandReceived(.connected(CommandConnected(serverVersion: "lite")), now: start) == [
             .handshakeCompleted(.init(serverVersion: "lite", protocolVersion: 0, maxMessageSize: 5 * 1024 * 1024,
-                                      supportsAuthRefresh: false))])
+                                      supportsPartitionedMetadataWithoutAutoCreation: false))])
     }
 
     @Test func errorDuringHandshakeClosesWithATypedError() {

@@ -18,6 +18,18 @@ struct HandshakeTests {
         #expect(capped.protocolVersion == BrokerState.protocolVersion)
     }
 
+    @Test("CONNECTED carries the broker's own feature flags, not an echo of the client's")
+    func featureFlags() throws {
+        var broker = BrokerHarness()
+        let id = broker.open()
+        let clientFlags = FeatureFlags(supportsAuthRefresh: true, supportsBrokerEntryMetadata: true, supportsPartialProducer: true)
+        let frames = broker.handle(.connect(CommandConnect(clientVersion: "c", protocolVersion: 21, featureFlags: clientFlags)),
+                                   from: id)[id] ?? []
+        guard case .connected(let connected)? = frames.first?.command else { Issue.record("no CONNECTED"); return }
+        #expect(connected.featureFlags == FeatureFlags(supportsTopicWatchers: false,
+                                                       supportsGetPartitionedMetadataWithoutAutoCreation: true))
+    }
+
     @Test("a command before CONNECT closes the connection; PING is still answered")
     func beforeConnect() {
         var broker = BrokerHarness()

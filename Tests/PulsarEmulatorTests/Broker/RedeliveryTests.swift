@@ -23,6 +23,21 @@ struct RedeliveryTests {
             consumerId: 1, messageIds: [MessageIdData(ledgerId: 1, entryId: 2)])), from: consumer)[consumer] ?? []
         #expect(broker.messages(frames).map(\.payloadString) == ["m0", "m2"])
         #expect(broker.messages(frames).allSatisfy { $0.message?.redeliveryCount == 0 })
+        #expect(broker.state.topics[try! TopicName("t")]?.subscriptions["s"]?.messagesRedelivered == 2,
+                "the statistics count redeliveries on Exclusive too")
+    }
+
+    @Test("Shared: redelivery counts are forgotten when the last consumer leaves, as the broker's tracker is")
+    func sharedCountsClearedWithLastConsumer() {
+        var (broker, _, consumer) = setUp(type: .shared)
+        _ = broker.flow(10, on: consumer)
+        _ = broker.handle(.redeliverUnacknowledgedMessages(CommandRedeliverUnacknowledgedMessages(consumerId: 1)), from: consumer)
+        _ = broker.drop(consumer)
+        let again = broker.connect()
+        broker.subscribe("t", "s", type: .shared, on: again)
+        let frames = broker.flow(10, on: again)
+        #expect(frames.map(\.payloadString) == ["m0", "m1", "m2"])
+        #expect(frames.allSatisfy { $0.message?.redeliveryCount == 0 })
     }
 
     @Test("Shared: REDELIVER with ids brings back just those, counting each redelivery")
@@ -64,7 +79,7 @@ struct RedeliveryTests {
         #expect(broker.flow(10, on: again).map(\.payloadString) == ["m2", "m3", "m4"])
     }
 
-    @Test("GET_LAST_MESSAGE_ID answers (-1, -1) on an empty topic and the last entry otherwise")
+    @Test("GET_LAST_MESSAGE_ID answers entry -1 of the current ledger on an empty topic, the last entry otherwise, and the mark-delete position always")
     func lastMessageId() {
         var broker = BrokerHarness()
         let id = broker.connect()
@@ -73,15 +88,19 @@ struct RedeliveryTests {
         guard case .getLastMessageIdResponse(let empty)? = broker.handle(request, from: id)[id]?.first?.command else {
             Issue.record("no response"); return
         }
-        #expect(Int64(bitPattern: empty.lastMessageId.ledgerId) == -1 && Int64(bitPattern: empty.lastMessageId.entryId) == -1)
+        #expect(empty.lastMessageId.ledgerId == 1 && Int64(bitPattern: empty.lastMessageId.entryId) == -1)
+        #expect(empty.lastMessageId.partition == -1)
+        #expect(empty.consumerMarkDeletePosition?.ledgerId == 1)
+        #expect(empty.consumerMarkDeletePosition.map { Int64(bitPattern: $0.entryId) } == -1)
         broker.makeProducer("t", on: id)
         broker.publish("a", sequenceId: 0, on: id)
         broker.publish("b", sequenceId: 1, on: id, batchSize: 4)
         guard case .getLastMessageIdResponse(let last)? = broker.handle(request, from: id)[id]?.first?.command else {
             Issue.record("no response"); return
         }
-        #expect(last.lastMessageId.entryId == 1)
+        #expect(last.lastMessageId.ledgerId == 1 && last.lastMessageId.entryId == 1)
         #expect(last.lastMessageId.batchIndex == 3)
+        #expect(last.consumerMarkDeletePosition.map { Int64(bitPattern: $0.entryId) } == -1, "nothing acknowledged yet")
     }
 
     @Test("readers start at their start id (the entry itself), earliest or latest")
@@ -105,9 +124,9 @@ struct RedeliveryTests {
         }
     }
 
-    @Test("acknowledged entries are trimmed once every durable subscription has them; without subscriptions they stay")
+    @Test("until-acknowledged retention trims entries once every durable subscription has them")
     func trimming() {
-        var broker = BrokerHarness()
+        var broker = BrokerHarness { $0.retention = .untilAcknowledged }
         let producer = broker.connect()
         broker.makeProducer("t", on: producer)
         broker.publish("kept", sequenceId: 0, on: producer)
@@ -117,6 +136,53 @@ struct RedeliveryTests {
         #expect(broker.flow(10, on: consumer).map(\.payloadString) == ["kept"])
         broker.ack([0], on: consumer)
         #expect(broker.state.topics[try! TopicName("t")]?.log.count == 0)
+    }
+
+    @Test("default retention keeps acknowledged entries of the current ledger: a new Earliest subscription reads them")
+    func acknowledgedLedgerKept() {
+        var broker = BrokerHarness()
+        let producer = broker.connect(), consumer = broker.connect()
+        broker.subscribe("t", "s", on: consumer)
+        broker.makeProducer("t", on: producer)
+        for sequence in UInt64(0)..<3 { broker.publish("m\(sequence)", sequenceId: sequence, on: producer) }
+        _ = broker.flow(10, on: consumer)
+        broker.ack([0, 1, 2], on: consumer)
+        #expect(broker.state.topics[try! TopicName("t")]?.log.count == 3)
+        let late = broker.connect()
+        broker.subscribe("t", "late", on: late, initialPosition: .earliest)
+        #expect(broker.flow(10, on: late).map(\.payloadString) == ["m0", "m1", "m2"])
+    }
+
+    @Test("default retention deletes a closed ledger once every durable subscription acknowledged all of it")
+    func closedLedgerTrimmed() {
+        var broker = BrokerHarness { $0.ledgerRollover = LedgerRollover(maxEntries: 2) }
+        let producer = broker.connect(), consumer = broker.connect()
+        broker.subscribe("t", "s", on: consumer)
+        broker.makeProducer("t", on: producer)
+        for sequence in UInt64(0)..<5 { broker.publish("m\(sequence)", sequenceId: sequence, on: producer) }
+        let delivered = broker.flow(10, on: consumer)
+        let ids = delivered.compactMap { frame -> (UInt64, UInt64)? in
+            guard case .message(let message) = frame.command else { return nil }
+            return (message.messageId.ledgerId, message.messageId.entryId)
+        }
+        #expect(ids.map(\.0) == [1, 1, 2, 2, 3] && ids.map(\.1) == [0, 1, 0, 1, 0], "entry ids restart in each ledger")
+        broker.ack([0, 1], on: consumer, ledger: 1)
+        broker.ack([0], on: consumer, ledger: 2)
+        let log = broker.state.topics[try! TopicName("t")]!.log
+        #expect(log.firstEntryId == 2, "ledger 1 deleted; ledger 2 is not fully acknowledged")
+        broker.ack([1], on: consumer, ledger: 2)
+        broker.ack([0], on: consumer, ledger: 3)
+        #expect(broker.state.topics[try! TopicName("t")]!.log.firstEntryId == 4, "the current ledger stays")
+    }
+
+    @Test("default retention without durable subscriptions deletes closed ledgers as they close")
+    func noSubscriptionTrimmed() {
+        var broker = BrokerHarness { $0.ledgerRollover = LedgerRollover(maxEntries: 2) }
+        let producer = broker.connect()
+        broker.makeProducer("t", on: producer)
+        for sequence in UInt64(0)..<5 { broker.publish("m\(sequence)", sequenceId: sequence, on: producer) }
+        let log = broker.state.topics[try! TopicName("t")]!.log
+        #expect(log.firstEntryId == 4 && log.count == 1)
     }
 
     @Test("retention limits keep the newest acknowledged entries")

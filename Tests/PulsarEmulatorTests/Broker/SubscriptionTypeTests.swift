@@ -83,6 +83,26 @@ struct SubscriptionTypeTests {
         #expect(sticky([IntRange(start: 101, end: 200)], on: b) == .success(CommandSuccess(requestId: 1)))
     }
 
+    @Test("Key_Shared: another mode or another allowOutOfOrderDelivery is refused with ConsumerBusy, as recent 3.x brokers do")
+    func keySharedPolicyConflicts() {
+        var broker = BrokerHarness()
+        let a = broker.connect(), b = broker.connect()
+        func join(_ meta: KeySharedMeta?, on connection: ConnectionID) -> Command? {
+            broker.handle(.subscribe(CommandSubscribe(topic: "t", subscription: "s", subType: .keyShared, consumerId: 1, requestId: 1,
+                                                      keySharedMeta: meta)), from: connection)[connection]?.first?.command
+        }
+        #expect(join(KeySharedMeta(keySharedMode: .autoSplit), on: a) == .success(CommandSuccess(requestId: 1)))
+        guard case .error(let mode)? = join(KeySharedMeta(keySharedMode: .sticky, hashRanges: [IntRange(start: 0, end: 10)]), on: b)
+        else { Issue.record("STICKY joined an AUTO_SPLIT subscription"); return }
+        #expect(mode.error == .consumerBusy)
+        #expect(mode.message.contains("key_shared mode of 'AUTO_SPLIT'"))
+        guard case .error(let order)? = join(KeySharedMeta(keySharedMode: .autoSplit, allowOutOfOrderDelivery: true), on: b)
+        else { Issue.record("allowOutOfOrderDelivery differed and was accepted"); return }
+        #expect(order.error == .consumerBusy)
+        #expect(order.message.contains("does not allow out of order delivery"))
+        #expect(join(nil, on: b) == .success(CommandSuccess(requestId: 1)), "no metadata means AUTO_SPLIT, in order")
+    }
+
     @Test("Key_Shared: a consumer joining while entries are out waits for them to be acknowledged")
     func recentlyJoined() {
         var broker = BrokerHarness()

@@ -11,7 +11,7 @@ struct TopicLogTests {
 
     @Test("entries keep their bytes and ids; trimming keeps ids growing")
     func appendAndTrim() {
-        var log = TopicLog(ledgerId: 7)
+        var log = TopicLog(ledgerIds: LedgerIDAllocator())
         for index in 0..<10 { #expect(append(&log, "entry-\(index)") == Int64(index)) }
         #expect(log.withBytes(3) { String(decoding: $0, as: UTF8.self) } == "entry-3")
         log.trim(before: 5)
@@ -42,7 +42,7 @@ struct TopicLogTests {
 
     @Test("publish-time search finds the first entry at or after a time")
     func publishTimeSearch() {
-        var log = TopicLog(ledgerId: 1)
+        var log = TopicLog(ledgerIds: LedgerIDAllocator())
         for index in 0..<5 { _ = append(&log, "e", publishTime: UInt64(100 * index)) }
         #expect(log.firstEntry(publishedAtOrAfter: 250) == 3)
         #expect(log.firstEntry(publishedAtOrAfter: 0) == 0)
