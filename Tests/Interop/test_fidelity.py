@@ -219,3 +219,19 @@ def test_redelivered_counts_nacks_on_exclusive_subscriptions(emulator, client, t
     assert consumer.receive(timeout_millis=5000).data() == b"0"
     snapshot = get_json(emulator, f"/pulsarkit/topics/{rest(topic)}")
     assert [(s["name"], s["redelivered"]) for s in snapshot["subscriptions"]] == [("sub", 1)]
+
+
+@pytest.mark.parametrize("flags", [[], ["--deduplication"]], ids=["plain", "deduplication"])
+def test_a_chunked_message_arrives_whole(make_emulator, topic, flags):
+    emulator = make_emulator("--max-message-size", "1024", *flags)
+    client = emulator.client()
+    consumer = client.subscribe(topic, "sub")
+    producer = client.create_producer(topic, chunking_enabled=True, batching_enabled=False)
+    body = bytes(range(256)) * 20                       # 5,120 bytes: several chunks of at most 1 KiB
+    producer.send(body)
+    producer.send(b"after")
+    assert consumer.receive(timeout_millis=5000).data() == body
+    assert consumer.receive(timeout_millis=5000).data() == b"after"
+    stats = get_json(emulator, f"/admin/v2/{rest(topic)}/internalStats")
+    assert stats["entriesAddedCounter"] > 2, "stored as several chunk entries"
+    client.close()

@@ -134,7 +134,10 @@ extension BrokerState {
         let receiptHighest = send.hasHighestSequenceId && send.sequenceId <= send.highestSequenceId
             ? send.highestSequenceId : UInt64.max
         let topic = topics[producer.topic]!
-        if deduplicationEnabled(namespace: producer.topic.namespaceName), let last = topic.lastSequenceIds[producer.name],
+        // Every chunk of a chunked message carries the message's sequence id; like the broker, only the last chunk
+        // takes part in deduplication.
+        let isLeadingChunk = metadata.hasChunkId && metadata.chunkId < metadata.numChunksFromMsg - 1
+        if !isLeadingChunk, deduplicationEnabled(namespace: producer.topic.namespaceName), let last = topic.lastSequenceIds[producer.name],
            Int64(bitPattern: send.sequenceId) <= last {
             // Deduplication: a sequence id already stored is acknowledged with (-1, -1) and not stored again.
             outputs.send(.sendReceipt(CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId,
@@ -153,7 +156,7 @@ extension BrokerState {
         } else {
             entryId = topic.log.nextEntryId
         }
-        topic.lastSequenceIds[producer.name] = Int64(bitPattern: highestSequenceId)
+        if !isLeadingChunk { topic.lastSequenceIds[producer.name] = Int64(bitPattern: highestSequenceId) }
         topic.messagesIn += Int(messageCount)
         topic.bytesIn += entry.bytes.count
         producers[key]?.messagesIn += Int(messageCount)
