@@ -10,6 +10,7 @@ does not expose, with the official client's own captured frames over a raw socke
   policy conflicts, the redelivered counter.
 """
 import json
+import threading
 import time
 import urllib.request
 
@@ -17,9 +18,10 @@ import pulsar
 import pytest
 
 from conftest import receive_all
-from wire import RawConnection, fixture, parse_fields
+from wire import RawConnection, field_bytes, field_varint, fixture, frame, parse_fields
 
-CONNECTED, SEND_RECEIPT, SUCCESS, ERROR, PRODUCER_SUCCESS = 3, 7, 13, 14, 17
+CONNECTED, SUBSCRIBE, SEND_RECEIPT, MESSAGE, REDELIVER = 3, 4, 7, 9, 20
+SUCCESS, ERROR, CLOSE_PRODUCER, PRODUCER_SUCCESS = 13, 14, 15, 17
 GET_LAST_MESSAGE_ID_RESPONSE = 30
 METADATA_ERROR = 1
 MINUS_ONE = (1 << 64) - 1
@@ -130,13 +132,13 @@ def test_message_ids_carry_the_partition_index(make_emulator):
     client.close()
 
 
-def test_get_last_message_id_on_an_empty_topic_is_entry_minus_one_of_the_current_ledger(client, topic):
+def test_get_last_message_id_on_an_empty_topic_is_minus_one_and_then_the_last_entry(client, topic):
     consumer = client.subscribe(topic, "sub")
     empty = consumer.get_last_message_id()
-    assert empty.entry_id() == -1
-    assert empty.ledger_id() >= 0, "the current ledger's id, not -1"
+    # Pulsar 3.x: an empty topic has no last entry to read, and the broker answers (-1, -1) (the admin API's
+    # lastMessageId answers the current ledger with entry -1 instead).
+    assert (empty.ledger_id(), empty.entry_id()) == (-1, -1)
     first = publish(client, topic, 1)[0]
-    assert first.ledger_id() == empty.ledger_id() and first.entry_id() == 0
     last = consumer.get_last_message_id()
     assert (last.ledger_id(), last.entry_id()) == (first.ledger_id(), 0)
 
@@ -162,7 +164,10 @@ def test_connected_carries_the_brokers_own_feature_flags(emulator):
 def test_send_receipt_always_carries_highest_sequence_id(emulator):
     connection, _ = connected(emulator)
     connection.send(fixture("client-producer.hex"))    # the official client's PRODUCER and SEND, as captured
-    assert connection.read_frame()[0] == PRODUCER_SUCCESS
+    type_number, success = connection.read_frame()
+    assert type_number == PRODUCER_SUCCESS
+    assert success[4] == [b""], "schema_version is always there, empty without a schema (the Java client reads it)"
+    assert success[6] == [1], "producer_ready is always there"
     connection.send(fixture("client-send.hex"))
     type_number, fields = connection.read_frame()
     assert type_number == SEND_RECEIPT
@@ -235,3 +240,80 @@ def test_a_chunked_message_arrives_whole(make_emulator, topic, flags):
     stats = get_json(emulator, f"/admin/v2/{rest(topic)}/internalStats")
     assert stats["entriesAddedCounter"] > 2, "stored as several chunk entries"
     client.close()
+
+
+def test_get_last_message_id_always_carries_the_mark_delete_position(emulator, topic):
+    connection, _ = connected(emulator)
+    subscribe = field_bytes(1, topic.encode()) + field_bytes(2, b"sub") + field_varint(3, 0) + field_varint(4, 0) \
+        + field_varint(5, 1)
+    connection.send(frame(SUBSCRIBE, subscribe))
+    assert connection.read_frame()[0] == SUCCESS
+    connection.send(fixture("client-get-last-message-id.hex"))     # consumer 0, as the official client sent it
+    type_number, fields = connection.read_frame()
+    assert type_number == GET_LAST_MESSAGE_ID_RESPONSE
+    last = parse_fields(fields[1][0])
+    assert (last[1], last[2]) == ([MINUS_ONE], [MINUS_ONE])
+    mark_delete = parse_fields(fields[3][0])
+    assert mark_delete[2] == [MINUS_ONE], "nothing acknowledged: entry -1"
+    assert 3 not in mark_delete, "ledger and entry only, no partition"
+    connection.close()
+
+
+def test_exclusive_and_failover_messages_carry_the_consumer_epoch(emulator, topic):
+    """The Java client sends consumer_epoch and drops messages of an older epoch after a redelivery (the C++ client
+    does not send it, so this speaks the protocol directly)."""
+    connection, _ = connected(emulator)
+    subscribe = field_bytes(1, topic.encode()) + field_bytes(2, b"sub") + field_varint(3, 0) + field_varint(4, 0) \
+        + field_varint(5, 1) + field_varint(19, 5)                 # consumer_epoch 5
+    connection.send(frame(SUBSCRIBE, subscribe))
+    assert connection.read_frame()[0] == SUCCESS
+    client = emulator.client()
+    client.create_producer(topic).send(b"one")
+    connection.send(frame(11, field_varint(1, 0) + field_varint(2, 10)))   # FLOW 10
+    type_number, message = connection.read_frame()
+    assert type_number == MESSAGE and message[5] == [5]
+    connection.send(frame(REDELIVER, field_varint(1, 0) + field_varint(3, 6)))   # redeliver, epoch 6
+    type_number, again = connection.read_frame()
+    assert type_number == MESSAGE and again[5] == [6]
+    client.close()
+    connection.close()
+
+
+def test_an_exclusive_producer_beside_others_is_fenced(client, topic):
+    shared = client.create_producer(topic)
+    with pytest.raises(pulsar.ProducerFenced):
+        client.create_producer(topic, access_mode=pulsar.ProducerAccessMode.Exclusive)
+    shared.close()
+    exclusive = client.create_producer(topic, access_mode=pulsar.ProducerAccessMode.Exclusive)
+    with pytest.raises(pulsar.ProducerFenced):
+        client.create_producer(topic, access_mode=pulsar.ProducerAccessMode.Exclusive)
+    with pytest.raises(pulsar.ProducerBusy):
+        client.create_producer(topic)
+    exclusive.close()
+
+
+def test_wait_for_exclusive_gets_the_topic_when_the_holder_leaves(emulator, client, topic):
+    holder = client.create_producer(topic, access_mode=pulsar.ProducerAccessMode.Exclusive)
+    created = []
+    waiter = threading.Thread(target=lambda: created.append(
+        client.create_producer(topic, access_mode=pulsar.ProducerAccessMode.WaitForExclusive)))
+    waiter.start()
+    wait_until(lambda: any(not p["ready"] for p in get_json(emulator, f"/pulsarkit/topics/{rest(topic)}")["producers"]),
+               "the WaitForExclusive producer to be queued")
+    holder.close()
+    waiter.join(timeout=10)
+    assert not waiter.is_alive() and len(created) == 1, "the waiting producer was never promoted"
+    consumer = client.subscribe(topic, "sub", initial_position=pulsar.InitialPosition.Earliest)
+    created[0].send(b"mine now")
+    assert consumer.receive(timeout_millis=5000).data() == b"mine now"
+
+
+def test_exclusive_with_fencing_takes_over_and_the_old_producer_is_fenced(client, topic):
+    old = client.create_producer(topic, access_mode=pulsar.ProducerAccessMode.Exclusive, send_timeout_millis=3000)
+    old.send(b"before")
+    new = client.create_producer(topic, access_mode=pulsar.ProducerAccessMode.ExclusiveWithFencing)
+    new.send(b"after")
+    with pytest.raises((pulsar.ProducerFenced, pulsar.AlreadyClosed)):
+        old.send(b"from the fenced producer")
+    consumer = client.subscribe(topic, "sub", initial_position=pulsar.InitialPosition.Earliest)
+    assert [m.data() for m in receive_all(consumer, 2)] == [b"before", b"after"]

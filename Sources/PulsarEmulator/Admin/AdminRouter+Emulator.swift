@@ -46,6 +46,9 @@ extension AdminRouter {
             ("storedEntries", .integer(Int64(topic.storedEntries))), ("storedMessages", .integer(Int64(topic.storedMessages))),
             ("storedBytes", .integer(Int64(topic.storedBytes))), ("messagesIn", .integer(Int64(topic.messagesIn))),
             ("messagesOut", .integer(Int64(topic.messagesOut))), ("messagesDropped", .integer(Int64(topic.messagesDropped))),
+            ("producers", .array(topic.producers.map { producer in
+                .object([("name", .string(producer.name)), ("ready", .bool(producer.isReady))])
+            })),
             ("subscriptions", .array(subscriptions)),
         ]
         return .object(fields)

@@ -277,7 +277,7 @@ extension BrokerState {
     }
 
     /// A connection's peer address the way the broker prints it (`/127.0.0.1:54321`).
-    private func address(of connection: ConnectionID) -> String {
+    func address(of connection: ConnectionID) -> String {
         guard let remote = connections[connection]?.remoteAddress else { return "" }
         return remote.hasPrefix("/") || remote.hasPrefix("memory") ? remote : "/" + remote
     }

@@ -57,6 +57,9 @@ extension BrokerState {
         // The broker tracks redelivery counts on Shared and Key_Shared subscriptions only; Exclusive and Failover
         // redeliver with a count of 0, whatever happened before.
         let multiConsumer = subscription.type == .shared || subscription.type == .keyShared
+        if !multiConsumer, request.hasConsumerEpoch, consumer.epoch.map({ request.consumerEpoch > $0 }) ?? true {
+            consumers[key]?.epoch = request.consumerEpoch
+        }
         let returned: Int
         if multiConsumer, !request.messageIds.isEmpty {
             let ids = Set(request.messageIds.compactMap { topic.log.writtenPosition(ledgerId: $0.ledgerId, entryId: $0.entryId) })
@@ -70,6 +73,12 @@ extension BrokerState {
     }
 
     mutating func handleSeek(_ request: CommandSeek, from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+        // Like ServerCnx.handleSeek: the request is checked before the consumer is looked up.
+        guard request.messageId != nil || request.hasMessagePublishTime else {
+            replyError(request.requestId, .metadataError, "Message id and message publish time were not present",
+                       to: id, into: &outputs)
+            return
+        }
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
         guard let consumer = consumers[key], let topic = topics[consumer.topic],
               let subscription = topic.subscriptions[consumer.subscription] else {
@@ -80,16 +89,13 @@ extension BrokerState {
         if let messageId = request.messageId {
             // The batch index is not used: the whole entry is read again and the client skips what it must.
             position = topic.log.position(nearest: messageId.ledgerId, entryId: messageId.entryId)
-        } else if request.hasMessagePublishTime {
-            position = topic.log.firstEntry(publishedAtOrAfter: request.messagePublishTime)
         } else {
-            replyError(request.requestId, .notAllowedError, "SEEK needs a message id or a publish time", to: id, into: &outputs)
-            return
+            position = topic.log.firstEntry(publishedAtOrAfter: request.messagePublishTime)
         }
         // Like the broker: disconnect the subscription's consumers (the seeking one too), reset the cursor, then answer.
         let attached = subscription.consumers
         for other in attached {
-            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: other.consumerId, requestId: 0)), to: other.connection)
+            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: other.consumerId, requestId: UInt64.max)), to: other.connection)
         }
         subscription.cursor.reset(to: max(topic.log.firstEntryId, position))
         subscription.pending.removeAll()

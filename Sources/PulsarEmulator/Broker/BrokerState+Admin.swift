@@ -192,7 +192,7 @@ extension BrokerState {
         adminDisconnectProducers(of: name, into: &outputs)
         for (_, subscription) in topic.subscriptions {
             for key in subscription.consumers {
-                outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: key.consumerId, requestId: 0)), to: key.connection)
+                outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: key.consumerId, requestId: UInt64.max)), to: key.connection)
                 consumers[key] = nil
                 connections[key.connection]?.consumers.remove(key.consumerId)
             }
@@ -204,7 +204,7 @@ extension BrokerState {
     private mutating func adminDisconnectProducers(of name: TopicName, into outputs: inout BrokerOutputs) {
         guard let topic = topics[name] else { return }
         for key in topic.producers + topic.waitingProducers {
-            outputs.send(.closeProducer(CommandCloseProducer(producerId: key.producerId, requestId: 0)), to: key.connection)
+            outputs.send(.closeProducer(CommandCloseProducer(producerId: key.producerId, requestId: UInt64.max)), to: key.connection)
             producers[key] = nil
             connections[key.connection]?.producers.remove(key.producerId)
         }
@@ -219,7 +219,7 @@ extension BrokerState {
                                                    into outputs: inout BrokerOutputs) {
         let attached = topics[name]?.subscriptions[subscription]?.consumers ?? []
         for key in attached {
-            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: key.consumerId, requestId: 0)), to: key.connection)
+            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: key.consumerId, requestId: UInt64.max)), to: key.connection)
         }
         for key in attached { removeConsumer(key, now: now, into: &outputs) }
     }
@@ -262,7 +262,7 @@ extension BrokerState {
             throw AdminError(.preconditionFailed, "Subscription has active connected consumers")
         }
         for key in subscription.consumers {
-            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: key.consumerId, requestId: 0)), to: key.connection)
+            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: key.consumerId, requestId: UInt64.max)), to: key.connection)
             consumers[key] = nil
             connections[key.connection]?.consumers.remove(key.consumerId)
         }

@@ -104,8 +104,8 @@ extension BrokerState {
             closeForAuthentication(id, "timeout on refreshing auth credentials of role '\(session.role)'", into: &outputs)
         } else {
             auth.sessions[id]?.challengePending = true
+            // Like Commands.newAuthChallenge: no server_version.
             outputs.send(.authChallenge(CommandAuthChallenge(
-                serverVersion: configuration.serverVersion,
                 challenge: AuthData(authMethodName: "token", authData: Self.refreshChallenge),
                 protocolVersion: connection.protocolVersion)), to: id)
         }

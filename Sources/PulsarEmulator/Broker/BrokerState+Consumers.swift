@@ -70,7 +70,8 @@ extension BrokerState {
             key: key, topic: topicName, subscription: request.subscription,
             name: request.hasConsumerName && !request.consumerName.isEmpty ? request.consumerName : makeName(prefix: "consumer"),
             priorityLevel: request.priorityLevel,
-            hashRanges: (request.keySharedMeta?.hashRanges ?? []).map { $0.start...$0.end }, connectedSince: now)
+            hashRanges: (request.keySharedMeta?.hashRanges ?? []).map { $0.start...$0.end },
+            epoch: request.hasConsumerEpoch ? request.consumerEpoch : nil, connectedSince: now)
         consumers[key] = consumer
         connections[id]?.consumers.insert(request.consumerId)
         subscription.consumers.append(key)
@@ -177,7 +178,7 @@ extension BrokerState {
             return
         }
         for other in others {
-            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: other.consumerId, requestId: 0)), to: other.connection)
+            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: other.consumerId, requestId: UInt64.max)), to: other.connection)
             consumers[other] = nil
             connections[other.connection]?.consumers.remove(other.consumerId)
         }
@@ -196,14 +197,20 @@ extension BrokerState {
         }
         let log = topic.log
         let partition = topic.partitionIndexOnWire
-        // The last written entry, or entry -1 of the current ledger while nothing was written (the managed ledger's
-        // last confirmed entry); with the mark-delete position always, as the broker answers.
-        let (ledgerId, entryId) = log.lastMessageId
-        var last = MessageIdData(ledgerId: ledgerId, entryId: UInt64(bitPattern: entryId), partition: partition, batchIndex: -1)
-        if entryId >= 0, let entry = log.entry(log.lastEntryId), entry.isBatch { last.batchIndex = entry.messageCount - 1 }
+        // As ServerCnx.getLargestBatchIndexWhenPossible answers in 3.x: the last entry with its largest batch index;
+        // (-1, -1) when there is no last entry to read (an empty topic, or one whose last ledger was deleted: the
+        // broker falls back to the compacted ledger, and there is none); the mark-delete position (ledger and entry
+        // only) always.
+        var last = MessageIdData(ledgerId: UInt64.max, entryId: UInt64.max, partition: partition, batchIndex: -1)
+        if let entry = log.entry(log.lastEntryId) {
+            let (ledgerId, entryId) = log.messageId(at: log.lastEntryId)
+            last.ledgerId = ledgerId
+            last.entryId = UInt64(entryId)
+            if entry.isBatch { last.batchIndex = entry.messageCount - 1 }
+        }
         var response = CommandGetLastMessageIdResponse(lastMessageId: last, requestId: request.requestId)
         if let subscription = topic.subscriptions[consumer.subscription] {
-            response.consumerMarkDeletePosition = log.messageIdData(at: subscription.cursor.markDeletePosition, partition: partition)
+            response.consumerMarkDeletePosition = log.messageIdData(at: subscription.cursor.markDeletePosition, partition: nil)
         }
         outputs.send(.getLastMessageIdResponse(response), to: id)
     }
@@ -219,9 +226,22 @@ extension BrokerState {
         outputs.send(.consumerStatsResponse(CommandConsumerStatsResponse(
             requestId: request.requestId, msgRateOut: 0, msgThroughputOut: 0, msgRateRedeliver: 0, consumerName: consumer.name,
             availablePermits: UInt64(max(0, consumer.permits)), unackedMessages: UInt64(max(0, consumer.unackedMessages)),
-            blockedConsumerOnUnackedMsgs: false, address: connections[id]?.remoteAddress ?? "",
-            connectedSince: String(consumer.connectedSince), type: subscription.type.name ?? "\(subscription.type)",
-            msgRateExpired: 0, msgBacklog: UInt64(backlog(of: subscription, in: topic)), messageAckRate: 0)), to: id)
+            blockedConsumerOnUnackedMsgs: false, address: address(of: id),
+            connectedSince: Self.isoTimestamp(consumer.connectedSince), type: subscription.type.name ?? "\(subscription.type)",
+            // The broker counts entries here (getNumberOfEntriesInBacklog), not messages.
+            msgRateExpired: 0, msgBacklog: UInt64(backlogEntries(of: subscription, in: topic)), messageAckRate: 0)), to: id)
+    }
+
+    /// Entries not yet wholly acknowledged by `subscription`.
+    func backlogEntries(of subscription: Subscription, in topic: Topic) -> Int {
+        let log = topic.log
+        var count = 0
+        var id = max(subscription.cursor.markDeletePosition + 1, log.firstEntryId)
+        while id <= log.lastEntryId {
+            if !subscription.cursor.isAcknowledged(id) { count += 1 }
+            id += 1
+        }
+        return count
     }
 
     /// Messages not yet acknowledged by `subscription` (batches count their unacknowledged members).

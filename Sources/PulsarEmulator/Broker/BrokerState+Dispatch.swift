@@ -82,6 +82,9 @@ extension BrokerState {
         var message = CommandMessage(consumerId: target.consumerId,
                                      messageId: topic.log.messageIdData(at: id, partition: topic.partitionIndexOnWire))
         if let count = subscription.redeliveryCounts[id], count > 0 { message.redeliveryCount = count }
+        if subscription.type == .exclusive || subscription.type == .failover, let epoch = consumers[target]?.epoch {
+            message.consumerEpoch = epoch
+        }
         if let ackSet = subscription.cursor.unacknowledgedBatchIndexes(id) { message.ackSet = ackSet }
         topic.log.withBytes(id) { bytes in outputs.send(.message(message), entry: bytes, to: target.connection) }
         let count = Int(entry.messageCount)

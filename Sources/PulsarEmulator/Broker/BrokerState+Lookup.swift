@@ -117,11 +117,13 @@ extension BrokerState {
             requestId: request.requestId, topics: names, filtered: false, changed: true)), to: id)
     }
 
-    /// Full names of the topics in `namespace` (`tenant/ns`), partitions included, sorted.
+    /// Full names of the topics in `namespace` (`tenant/ns`), partitions included, sorted: the same list as the admin
+    /// API's, so a persistent partition is listed before anything used it, as the broker creates them at once.
     func topicNames(inNamespace namespace: String, mode: TopicListMode) -> [String] {
-        topics.keys.filter { name in
-            name.namespaceName == namespace && (mode == .all || (mode == .persistent) == name.isPersistent)
-        }.sorted().map(\.description)
+        var names: [String] = []
+        if mode != .nonPersistent { names += adminTopicNames(namespace: namespace, domain: .persistent) }
+        if mode != .persistent { names += adminTopicNames(namespace: namespace, domain: .nonPersistent) }
+        return names.sorted()
     }
 }
 

@@ -44,35 +44,52 @@ extension BrokerState {
         let exclusiveHolder = topic.producers.first.flatMap { first in
             producers[first].map { $0.accessMode != .shared } == true ? first : nil
         }
+        // Access modes as the broker's AbstractTopic.incrementTopicEpochIfNeeded decides them.
+        let holderName = exclusiveHolder.flatMap { producers[$0]?.name } ?? ""
+        let exclusiveTaken = exclusiveHolder != nil || !topic.waitingProducers.isEmpty
         var ready = true
         switch mode {
         case .shared:
-            if exclusiveHolder != nil {
-                replyError(request.requestId, .producerBusy, "Topic has an existing exclusive producer: \(exclusiveHolder.flatMap { producers[$0]?.name } ?? "")",
+            if exclusiveTaken {
+                replyError(request.requestId, .producerBusy, "Topic has an existing exclusive producer: \(holderName)",
                            to: id, into: &outputs)
                 return
             }
         case .exclusive:
-            if !topic.producers.isEmpty {
-                let error: ServerError = request.hasTopicEpoch && request.topicEpoch < topic.topicEpoch ? .producerFenced : .producerBusy
-                replyError(request.requestId, error, "Topic has \(topic.producers.count) connected producers",
+            if exclusiveTaken || !topic.producers.isEmpty {
+                replyError(request.requestId, .producerFenced, exclusiveTaken
+                           ? "Topic has an existing exclusive producer: \(holderName)" : "Topic has existing shared producers",
                            to: id, into: &outputs)
                 return
             }
-            topic.topicEpoch += 1
         case .exclusiveWithFencing:
-            for other in topic.producers + topic.waitingProducers {
-                outputs.send(.closeProducer(CommandCloseProducer(producerId: other.producerId, requestId: 0)), to: other.connection)
-                detachProducer(other, name: producers[other]?.name, from: topic)
-                producers[other] = nil
-                connections[other.connection]?.producers.remove(other.producerId)
+            for waiting in topic.waitingProducers {
+                // A queued producer's pending PRODUCER fails; the producers in place are closed.
+                if let queued = producers[waiting] {
+                    replyError(queued.requestId, .producerFenced, "Fenced out", to: waiting.connection, into: &outputs)
+                }
+                dropProducer(waiting, from: topic)
             }
-            topic.topicEpoch += 1
+            for current in topic.producers {
+                outputs.send(.closeProducer(CommandCloseProducer(producerId: current.producerId, requestId: UInt64.max)),
+                             to: current.connection)
+                dropProducer(current, from: topic)
+            }
         case .waitForExclusive:
-            if !topic.producers.isEmpty { ready = false } else { topic.topicEpoch += 1 }
+            if exclusiveTaken || !topic.producers.isEmpty { ready = false }
         default:
             replyError(request.requestId, .notAllowedError, "Unknown producer access mode \(mode)", to: id, into: &outputs)
             return
+        }
+        if mode != .shared, ready {
+            // A producer that reconnects with an epoch older than the topic's was replaced meanwhile: it is fenced.
+            if request.hasTopicEpoch, let current = topic.topicEpoch, request.topicEpoch < current {
+                replyError(request.requestId, .producerFenced,
+                           "Topic epoch has already moved. Current epoch: \(current), Producer epoch: \(request.topicEpoch)",
+                           to: id, into: &outputs)
+                return
+            }
+            topic.topicEpoch = request.hasTopicEpoch ? request.topicEpoch : topic.topicEpoch.map { $0 + 1 } ?? 0
         }
         let schemaVersion: [UInt8]?
         switch registerSchema(request.schema, for: topicName) {
@@ -93,12 +110,14 @@ extension BrokerState {
 
     private func producerSuccess(for producer: ProducerState, requestId: UInt64) -> CommandProducerSuccess {
         let topic = topics[producer.topic]
+        // Like Commands.newProducerSuccessCommand: schema_version always (empty without a schema), producer_ready
+        // always, the topic epoch once the producer is in place and the topic has one.
         var success = CommandProducerSuccess(requestId: requestId, producerName: producer.name,
-                                             lastSequenceId: deduplicationEnabled(namespace: producer.topic.namespaceName)
-                                                 ? topic?.lastSequenceIds[producer.name] ?? -1 : -1)
-        if let version = producer.schemaVersion { success.schemaVersion = version }
-        if producer.accessMode != .shared { success.topicEpoch = topic?.topicEpoch ?? 0 }
-        if !producer.isReady { success.producerReady = false }
+                                             lastSequenceId: producer.isReady && deduplicationEnabled(namespace: producer.topic.namespaceName)
+                                                 && topic?.isPersistent == true ? topic?.lastSequenceIds[producer.name] ?? -1 : -1)
+        success.schemaVersion = producer.schemaVersion ?? []
+        if producer.isReady, let epoch = topic?.topicEpoch { success.topicEpoch = epoch }
+        success.producerReady = producer.isReady
         return success
     }
 
@@ -137,7 +156,8 @@ extension BrokerState {
         // Every chunk of a chunked message carries the message's sequence id; like the broker, only the last chunk
         // takes part in deduplication.
         let isLeadingChunk = metadata.hasChunkId && metadata.chunkId < metadata.numChunksFromMsg - 1
-        if !isLeadingChunk, deduplicationEnabled(namespace: producer.topic.namespaceName), let last = topic.lastSequenceIds[producer.name],
+        if !isLeadingChunk, topic.isPersistent, deduplicationEnabled(namespace: producer.topic.namespaceName),
+           let last = topic.lastSequenceIds[producer.name],
            Int64(bitPattern: send.sequenceId) <= last {
             // Deduplication: a sequence id already stored is acknowledged with (-1, -1) and not stored again.
             outputs.send(.sendReceipt(CommandSendReceipt(producerId: send.producerId, sequenceId: send.sequenceId,
@@ -193,15 +213,18 @@ extension BrokerState {
         if topic.producers.isEmpty, let next = topic.waitingProducers.first, var waiting = producers[next] {
             topic.waitingProducers.removeFirst()
             topic.producers.append(next)
-            topic.topicEpoch += 1
+            topic.topicEpoch = topic.topicEpoch.map { $0 + 1 } ?? 0
             waiting.isReady = true
             producers[next] = waiting
-            outputs.send(.producerSuccess(CommandProducerSuccess(requestId: waiting.requestId, producerName: waiting.name,
-                                                                 lastSequenceId: deduplicationEnabled(namespace: waiting.topic.namespaceName)
-                                                                     ? topic.lastSequenceIds[waiting.name] ?? -1 : -1,
-                                                                 topicEpoch: topic.topicEpoch, producerReady: true)),
-                         to: next.connection)
+            outputs.send(.producerSuccess(producerSuccess(for: waiting, requestId: waiting.requestId)), to: next.connection)
         }
+    }
+
+    /// Removes a producer the broker itself ends (fenced out).
+    private mutating func dropProducer(_ key: ProducerKey, from topic: Topic) {
+        detachProducer(key, name: producers[key]?.name, from: topic)
+        producers[key] = nil
+        connections[key.connection]?.producers.remove(key.producerId)
     }
 
     private func detachProducer(_ key: ProducerKey, name: String?, from topic: Topic) {

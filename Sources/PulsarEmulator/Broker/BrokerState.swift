@@ -130,7 +130,9 @@ struct BrokerState {
             refuseConnection(id, "bad checksum on a \(frame.command.type) frame", into: &outputs)
             return
         }
-        outputs.send(.sendError(CommandSendError(producerId: send.producerId, sequenceId: send.sequenceId,
+        // Like Producer.checkAndStartPublish: the highest sequence id of a SEND that names one.
+        let sequenceId = send.hasHighestSequenceId ? send.highestSequenceId : send.sequenceId
+        outputs.send(.sendError(CommandSendError(producerId: send.producerId, sequenceId: sequenceId,
                                                  error: .checksumError, message: "Checksum failed on the broker")), to: id)
     }
 

@@ -20,7 +20,7 @@ final class Topic: @unchecked Sendable {  // only used under the broker lock
     /// cost a scan of every producer.
     var producerNames: Set<String> = []
     /// Bumped whenever an exclusive producer takes over; fences older exclusive producers.
-    var topicEpoch: UInt64 = 0
+    var topicEpoch: UInt64?
     /// Highest sequence id stored per producer name (deduplication and PRODUCER_SUCCESS.last_sequence_id).
     var lastSequenceIds: [String: Int64] = [:]
     /// Messages and bytes published, for statistics.
@@ -86,6 +86,9 @@ struct ConsumerState {
     /// Key_Shared "recently joined" rule: a consumer that joined while entries were out with others gets no entry at or
     /// beyond this id until everything before it is acknowledged, so no key is served out of order.
     var keySharedReadLimit: Int64?
+    /// The consumer epoch (SUBSCRIBE's `consumer_epoch`, raised by REDELIVER): Exclusive and Failover MESSAGEs carry
+    /// it, so the client can drop messages that were already on their way when it asked for redelivery.
+    var epoch: UInt64?
     /// Messages the broker may still push (FLOW adds, every dispatched message removes; may go below zero for a batch).
     var permits = 0
     /// Messages dispatched and not yet acknowledged.

@@ -50,8 +50,8 @@ extension TopicLog {
         return min(max(position, firstEntryId), nextEntryId)
     }
 
-    /// The last written entry's id (what GET_LAST_MESSAGE_ID and `lastMessageId` answer): entry -1 of the current
-    /// ledger while nothing was ever written.
+    /// The last written entry's id, as the admin `lastMessageId` answers it (the managed ledger's last confirmed
+    /// entry): entry -1 of the current ledger while nothing was ever written.
     var lastMessageId: (ledgerId: UInt64, entryId: Int64) {
         lastEntryId < 0 ? (currentLedger.id, -1) : messageId(at: lastEntryId)
     }

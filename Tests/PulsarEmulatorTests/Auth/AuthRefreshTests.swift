@@ -25,7 +25,6 @@ struct AuthRefreshTests {
         #expect(broker.advance(milliseconds: 59_999)[id] == nil, "checks run every 60 s")
         let challenge = broker.advance(milliseconds: 1)[id]?.first?.command
         #expect(challenge == .authChallenge(CommandAuthChallenge(
-            serverVersion: broker.state.configuration.serverVersion,
             challenge: AuthData(authMethodName: "token", authData: Array("PulsarAuthRefresh".utf8)), protocolVersion: 20)))
         #expect(broker.state.auth.sessions[id]?.challengePending == true)
         let fresh = JWTFixtures.token(role: "alice", expiresAt: expiresAt + 3600)

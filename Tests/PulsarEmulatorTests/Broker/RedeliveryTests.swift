@@ -79,7 +79,7 @@ struct RedeliveryTests {
         #expect(broker.flow(10, on: again).map(\.payloadString) == ["m2", "m3", "m4"])
     }
 
-    @Test("GET_LAST_MESSAGE_ID answers entry -1 of the current ledger on an empty topic, the last entry otherwise, and the mark-delete position always")
+    @Test("GET_LAST_MESSAGE_ID answers (-1, -1) on an empty topic, the last entry otherwise, and the mark-delete position always")
     func lastMessageId() {
         var broker = BrokerHarness()
         let id = broker.connect()
@@ -88,9 +88,10 @@ struct RedeliveryTests {
         guard case .getLastMessageIdResponse(let empty)? = broker.handle(request, from: id)[id]?.first?.command else {
             Issue.record("no response"); return
         }
-        #expect(empty.lastMessageId.ledgerId == 1 && Int64(bitPattern: empty.lastMessageId.entryId) == -1)
+        #expect(Int64(bitPattern: empty.lastMessageId.ledgerId) == -1 && Int64(bitPattern: empty.lastMessageId.entryId) == -1)
         #expect(empty.lastMessageId.partition == -1)
-        #expect(empty.consumerMarkDeletePosition?.ledgerId == 1)
+        #expect(empty.consumerMarkDeletePosition?.ledgerId == 1, "the cursor's position in the current ledger")
+        #expect(empty.consumerMarkDeletePosition?.hasPartition == false)
         #expect(empty.consumerMarkDeletePosition.map { Int64(bitPattern: $0.entryId) } == -1)
         broker.makeProducer("t", on: id)
         broker.publish("a", sequenceId: 0, on: id)
