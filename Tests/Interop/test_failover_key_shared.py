@@ -2,20 +2,7 @@
 import pulsar
 import pytest
 
-from conftest import assert_no_message, receive_all
-
-
-def drain(consumer, timeout_millis=500, ack=True):
-    """Every message that arrives until the consumer stays quiet for `timeout_millis`."""
-    messages = []
-    while True:
-        try:
-            message = consumer.receive(timeout_millis=timeout_millis)
-        except pulsar.Timeout:
-            return messages
-        if ack:
-            consumer.acknowledge(message)
-        messages.append(message)
+from conftest import assert_no_message, drain, receive_all
 
 
 def test_failover_sends_everything_to_one_consumer_and_switches_when_it_leaves(client, topic):

@@ -2,7 +2,7 @@
 import pulsar
 import pytest
 
-from conftest import assert_no_message, receive_all
+from conftest import assert_no_message, drain, receive_all
 
 
 def test_exclusive_refuses_a_second_consumer_and_allows_takeover_after_close(client, topic):
@@ -40,12 +40,7 @@ def test_shared_subscription_splits_messages_between_consumers(client, topic):
         producer.send(str(index).encode())
     seen = {}
     for consumer, name in ((first, "first"), (second, "second")):
-        while True:
-            try:
-                message = consumer.receive(timeout_millis=500)
-            except pulsar.Timeout:
-                break
-            consumer.acknowledge(message)
+        for message in drain(consumer):
             seen[int(message.data())] = name
     assert sorted(seen) == list(range(100))
     assert set(seen.values()) == {"first", "second"}
