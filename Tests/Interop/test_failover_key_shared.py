@@ -64,7 +64,7 @@ def test_key_shared_sticky_ranges(client, topic):
         key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(0, 32767)]))
     high = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, key_shared_policy=pulsar.ConsumerKeySharedPolicy(
         key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(32768, 65535)]))
-    with pytest.raises(pulsar.PulsarException):
+    with pytest.raises(pulsar.ConsumerAssignError):   # the broker's ConsumerAssignError for overlapping ranges
         client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, key_shared_policy=pulsar.ConsumerKeySharedPolicy(
             key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(100, 200)]))
     producer = client.create_producer(topic, batching_enabled=False)
