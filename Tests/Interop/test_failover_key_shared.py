@@ -74,6 +74,27 @@ def test_key_shared_sticky_ranges(client, topic):
     assert total == 40
 
 
+# Murmur3_32Hash.makeHash(key) % 65536 for keys whose hash Apache's tests give: apache/pulsar-client-cpp
+# tests/HashTest.cc and apache/pulsar pulsar-client/src/test/java/org/apache/pulsar/client/impl/HashTest.java
+# ("k1" 2110152746, "k2" 1479966664, "key1" 462881061, "key2" 1936800180, "key01" 39696932, "key02" 751761803),
+# apache/pulsar-client-go pulsar/internal/hash_test.go ("hello" 0x248bfa47, "test" 0x3a6bd213).
+STICKY_SLOTS = {"key1": 293, "key2": 14772, "k1": 24618, "k2": 32712,
+                "key01": 47652, "test": 53779, "key02": 63883, "hello": 64071}
+
+
+def test_key_shared_sticky_ranges_route_by_the_apache_hash_of_the_key(client, topic):
+    def sticky(ranges):
+        return client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared,
+                                key_shared_policy=pulsar.ConsumerKeySharedPolicy(
+                                    key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=ranges))
+    low, high = sticky([(0, 32767)]), sticky([(32768, 65535)])
+    producer = client.create_producer(topic, batching_enabled=False)
+    for key in STICKY_SLOTS:
+        producer.send(key.encode(), partition_key=key)
+    assert sorted(m.partition_key() for m in drain(low)) == sorted(k for k, slot in STICKY_SLOTS.items() if slot <= 32767)
+    assert sorted(m.partition_key() for m in drain(high)) == sorted(k for k, slot in STICKY_SLOTS.items() if slot > 32767)
+
+
 def test_key_shared_consumer_joining_late_does_not_break_per_key_order(client, topic):
     first = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, consumer_name="first",
                              receiver_queue_size=1000)
