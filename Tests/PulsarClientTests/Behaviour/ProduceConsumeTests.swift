@@ -227,7 +227,8 @@ struct ProduceConsumeTests {
             for receipt in receipts { _ = try await receipt.messageID() }
             let reader = try await broker.client().makeReader(topic: topic, startMessageID: .earliest)
             for index in 0..<10 { #expect(try await reader.readNext(timeout: .seconds(10))?.string == String(index)) }
-            await #expect(throws: PulsarClientError.self) { try await producer.send(bytes("after close")) }
+            let error = await #expect(throws: PulsarClientError.self) { try await producer.send(bytes("after close")) }
+            #expect(error?.code == .alreadyClosed)
         }
     }
 

@@ -106,7 +106,8 @@ struct ReaderTests {
             _ = try await fill(topic, client, count: 2)
             try await consumer.unsubscribe()
             if let emulator = broker.emulator { #expect(emulator.subscription("gone", topic: topic) == nil) }
-            await #expect(throws: PulsarClientError.self) { _ = try await consumer.receive() }
+            let error = await #expect(throws: PulsarClientError.self) { _ = try await consumer.receive() }
+            #expect(error?.code == .alreadyClosed, "unsubscribing closed the consumer")
             // A new subscription of that name starts afresh (at latest by default): nothing old is delivered.
             let fresh = try await client.subscribe(topic: topic, subscription: "gone")
             try await expectNothing(from: fresh)
