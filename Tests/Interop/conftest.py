@@ -5,9 +5,11 @@ scripts/test and located through $PULSARKIT_EMULATOR.
 """
 import json
 import os
+import queue
 import signal
 import subprocess
 import threading
+import time
 import urllib.request
 import uuid
 
@@ -18,6 +20,19 @@ EMULATOR = os.environ.get("PULSARKIT_EMULATOR", ".build/debug/pulsar-emulator")
 QUIET = pulsar.ConsoleLogger(pulsar.LoggerLevel.Error)
 
 
+def readline_within(stream, seconds, what):
+    """The next line of a child process's pipe, or an AssertionError naming `what` if none comes within `seconds`.
+
+    readline() alone would wait forever for a child that hangs before printing; the read runs on a daemon thread
+    and is abandoned (the caller kills the child) when the deadline passes."""
+    lines = queue.Queue(maxsize=1)
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=seconds)
+    except queue.Empty:
+        raise AssertionError(f"{what}: no line within {seconds} s") from None
+
+
 class Emulator:
     """A running pulsar-emulator process."""
 
@@ -26,7 +41,11 @@ class Emulator:
         self.process = subprocess.Popen(
             [EMULATOR, "--port", "0", "--admin-port", "0", "--log-level", "warn", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
-        line = self.process.stdout.readline()
+        try:
+            line = readline_within(self.process.stdout, 30, "pulsar-emulator ready")
+        except AssertionError:
+            self.process.kill()
+            raise
         if not line.startswith("pulsar-emulator ready "):
             self.process.kill()
             raise RuntimeError(f"emulator did not start: {line!r} {self.process.stderr.read()}")
@@ -41,15 +60,22 @@ class Emulator:
         # With the admin HTTP port on (the default), a second line gives its URL.
         self.admin_url = None
         if "--admin-port" not in args or args[args.index("--admin-port") + 1] != "off":
-            admin = self.process.stdout.readline()
+            try:
+                admin = readline_within(self.process.stdout, 30, "pulsar-emulator admin")
+            except AssertionError:
+                self.process.kill()
+                raise
             if not admin.startswith("pulsar-emulator admin "):
                 self.process.kill()
                 raise RuntimeError(f"emulator did not report its admin URL: {admin!r}")
             self.admin_url = admin.split()[2]
 
-    def advance_clock(self, milliseconds):
-        """Moves the emulator's manual clock (started with --manual-clock) and runs the timers that became due."""
+    def advance_clock(self, milliseconds, token=None):
+        """Moves the emulator's manual clock (started with --manual-clock) and runs the timers that became due.
+        With authentication on, `token` is a superuser's."""
         request = urllib.request.Request(f"{self.admin_url}/pulsarkit/clock/advance?ms={milliseconds}", method="POST", data=b"")
+        if token is not None:
+            request.add_header("Authorization", f"Bearer {token}")
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)["now"]
 
@@ -121,6 +147,22 @@ def receive_all(consumer, count, timeout_millis=5000, ack=True):
             consumer.acknowledge(message)
         messages.append(message)
     return messages
+
+
+def drain(consumer, timeout_millis=500, ack=True, deadline_seconds=30):
+    """Every message that arrives until the consumer stays quiet for `timeout_millis`; fails if messages keep coming
+    past `deadline_seconds` (a redelivery loop must fail the test, not hang it)."""
+    messages = []
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        assert time.monotonic() < deadline, f"still receiving after {deadline_seconds} s ({len(messages)} messages)"
+        try:
+            message = consumer.receive(timeout_millis=timeout_millis)
+        except pulsar.Timeout:
+            return messages
+        if ack:
+            consumer.acknowledge(message)
+        messages.append(message)
 
 
 def assert_no_message(consumer, timeout_millis=300):

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -126,20 +127,22 @@ def test_public_key_tokens_minted_by_pyjwt(key_file, private, algorithm, topic):
 def test_a_token_supplier_is_asked_again_when_the_token_expires(topic):
     emulator = Emulator("--auth-secret-key", SECRET_FILE, "--no-authorization", "--auth-refresh-check-seconds", "1")
     minted = []
+    changed = threading.Condition()
 
     def supplier():
-        minted.append(hs256("app", expires_in=2))
-        return minted[-1]
+        with changed:
+            minted.append(hs256("app", expires_in=2))
+            changed.notify_all()
+            return minted[-1]
 
     try:
         client = emulator.client(authentication=pulsar.AuthenticationToken(supplier))
         producer = client.create_producer(topic)
         producer.send(b"first")
-        connects = len(minted)
-        deadline = time.monotonic() + 10
-        while len(minted) < connects + 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(minted) >= connects + 2, "AUTH_CHALLENGE made the client fetch fresh tokens"
+        with changed:
+            connects = len(minted)
+            changed.wait_for(lambda: len(minted) >= connects + 2, timeout=10)
+            assert len(minted) >= connects + 2, "AUTH_CHALLENGE made the client fetch fresh tokens"
         producer.send(b"after refresh")
         client.close()
     finally:
@@ -194,21 +197,30 @@ def test_the_official_client_does_not_get_through_with_a_bad_token(auth_emulator
     client = auth_emulator.client(**options)
     started = time.monotonic()
     # The C++ client retries an auth refusal as a connection failure until its operation timeout (see the module doc).
-    with pytest.raises((pulsar.Timeout, pulsar.ConnectError, pulsar.AuthenticationError)):
+    # pulsar-client 3.13.0 (Tests/Interop/requirements.txt) reports it as pulsar.Timeout every time; the broker's
+    # ERROR(AuthenticationError) itself is asserted on the wire above.
+    with pytest.raises(pulsar.Timeout):
         client.create_producer(topic)
     assert time.monotonic() - started < 15
     client.close()
 
 
-def test_an_expired_token_on_an_open_connection_is_challenged_and_can_be_refreshed(auth_emulator):
-    connection = RawConnection(auth_emulator.host, auth_emulator.port)
+def test_an_expired_token_on_an_open_connection_is_challenged_and_can_be_refreshed(make_emulator):
+    # On the manual clock (started at the wall-clock time) expiry and the 1 s checks happen when the test moves time.
+    emulator = make_emulator("--auth-secret-key", SECRET_FILE, "--superuser-roles", "admin",
+                             "--grant", "app:public/default:produce,consume", "--auth-refresh-check-seconds", "1",
+                             "--manual-clock")
+    connection = RawConnection(emulator.host, emulator.port)
     connection.send(connect_frame(hs256("app", expires_in=2)))
     assert connection.read_frame()[0] == CONNECTED
-    type_number, fields = connection.read_frame()   # within the 1 s check interval after expiry
+    emulator.advance_clock(5_000, token=hs256("admin"))     # past the token's expiry and a check
+    type_number, fields = connection.read_frame()
     assert type_number == AUTH_CHALLENGE
     assert parse_fields(fields[2][0]) == {1: [b"token"], 2: [b"PulsarAuthRefresh"]}
     connection.send(auth_response_frame(hs256("app", expires_in=3600)))
-    time.sleep(2.5)
+    connection.send(fixture("client-ping.hex"))
+    assert connection.read_frame()[0] == PONG       # the AUTH_RESPONSE before this PING has been handled
+    emulator.advance_clock(3_000, token=hs256("admin"))     # a check that would close a connection on the old token
     connection.send(fixture("client-ping.hex"))
     assert connection.read_frame()[0] == PONG, "refreshed: the connection stays"
     connection.close()
@@ -315,7 +327,7 @@ def test_grant_permission_through_the_admin_rest_api(auth_emulator, topic):
 # MARK: tokens across implementations
 
 def run_tokens(*args, check=True):
-    return subprocess.run([EMULATOR, "tokens", *args], capture_output=True, text=True, check=check)
+    return subprocess.run([EMULATOR, "tokens", *args], capture_output=True, text=True, check=check, timeout=60)
 
 
 def test_tokens_minted_by_the_cli_verify_with_pyjwt():

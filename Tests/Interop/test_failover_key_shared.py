@@ -2,20 +2,7 @@
 import pulsar
 import pytest
 
-from conftest import assert_no_message, receive_all
-
-
-def drain(consumer, timeout_millis=500, ack=True):
-    """Every message that arrives until the consumer stays quiet for `timeout_millis`."""
-    messages = []
-    while True:
-        try:
-            message = consumer.receive(timeout_millis=timeout_millis)
-        except pulsar.Timeout:
-            return messages
-        if ack:
-            consumer.acknowledge(message)
-        messages.append(message)
+from conftest import assert_no_message, drain, receive_all
 
 
 def test_failover_sends_everything_to_one_consumer_and_switches_when_it_leaves(client, topic):
@@ -77,7 +64,7 @@ def test_key_shared_sticky_ranges(client, topic):
         key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(0, 32767)]))
     high = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, key_shared_policy=pulsar.ConsumerKeySharedPolicy(
         key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(32768, 65535)]))
-    with pytest.raises(pulsar.PulsarException):
+    with pytest.raises(pulsar.ConsumerAssignError):   # the broker's ConsumerAssignError for overlapping ranges
         client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared, key_shared_policy=pulsar.ConsumerKeySharedPolicy(
             key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=[(100, 200)]))
     producer = client.create_producer(topic, batching_enabled=False)
@@ -85,6 +72,27 @@ def test_key_shared_sticky_ranges(client, topic):
         producer.send(str(index).encode(), partition_key=f"k{index}")
     total = len(drain(low)) + len(drain(high))
     assert total == 40
+
+
+# Murmur3_32Hash.makeHash(key) % 65536 for keys whose hash Apache's tests give: apache/pulsar-client-cpp
+# tests/HashTest.cc and apache/pulsar pulsar-client/src/test/java/org/apache/pulsar/client/impl/HashTest.java
+# ("k1" 2110152746, "k2" 1479966664, "key1" 462881061, "key2" 1936800180, "key01" 39696932, "key02" 751761803),
+# apache/pulsar-client-go pulsar/internal/hash_test.go ("hello" 0x248bfa47, "test" 0x3a6bd213).
+STICKY_SLOTS = {"key1": 293, "key2": 14772, "k1": 24618, "k2": 32712,
+                "key01": 47652, "test": 53779, "key02": 63883, "hello": 64071}
+
+
+def test_key_shared_sticky_ranges_route_by_the_apache_hash_of_the_key(client, topic):
+    def sticky(ranges):
+        return client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.KeyShared,
+                                key_shared_policy=pulsar.ConsumerKeySharedPolicy(
+                                    key_shared_mode=pulsar.KeySharedMode.Sticky, sticky_ranges=ranges))
+    low, high = sticky([(0, 32767)]), sticky([(32768, 65535)])
+    producer = client.create_producer(topic, batching_enabled=False)
+    for key in STICKY_SLOTS:
+        producer.send(key.encode(), partition_key=key)
+    assert sorted(m.partition_key() for m in drain(low)) == sorted(k for k, slot in STICKY_SLOTS.items() if slot <= 32767)
+    assert sorted(m.partition_key() for m in drain(high)) == sorted(k for k, slot in STICKY_SLOTS.items() if slot > 32767)
 
 
 def test_key_shared_consumer_joining_late_does_not_break_per_key_order(client, topic):

@@ -7,6 +7,7 @@ must produce and consume normally.
 import json
 import resource
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -146,7 +147,9 @@ def test_a_slow_admin_request_gets_408_and_its_connection_is_released(make_emula
     try:
         sock.sendall(b"GET /admin/v2/clusters HTTP/1.1\r\nHost: x\r\n")  # never finished
         answer = b""
+        deadline = time.monotonic() + 10
         while True:
+            assert time.monotonic() < deadline, f"the connection was not closed within 10 s: {answer[:200]!r}"
             chunk = sock.recv(65536)
             if not chunk:
                 break

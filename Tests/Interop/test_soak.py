@@ -117,7 +117,7 @@ def storm(emulator, seed, deadline, worker, counts):
             sock.setblocking(False)
             if rng.random() < 0.8:  # sometimes leave answers unread, so the broker's backpressure is exercised
                 try:
-                    while sock.recv(1 << 16):
+                    while sock.recv(1 << 16) and time.monotonic() < deadline:
                         pass
                 except BlockingIOError:
                     pass

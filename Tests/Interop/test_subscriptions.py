@@ -2,7 +2,7 @@
 import pulsar
 import pytest
 
-from conftest import assert_no_message, receive_all
+from conftest import assert_no_message, drain, receive_all
 
 
 def test_exclusive_refuses_a_second_consumer_and_allows_takeover_after_close(client, topic):
@@ -40,12 +40,7 @@ def test_shared_subscription_splits_messages_between_consumers(client, topic):
         producer.send(str(index).encode())
     seen = {}
     for consumer, name in ((first, "first"), (second, "second")):
-        while True:
-            try:
-                message = consumer.receive(timeout_millis=500)
-            except pulsar.Timeout:
-                break
-            consumer.acknowledge(message)
+        for message in drain(consumer):
             seen[int(message.data())] = name
     assert sorted(seen) == list(range(100))
     assert set(seen.values()) == {"first", "second"}
@@ -124,15 +119,15 @@ def test_unsubscribe_deletes_the_subscription(client, topic):
 def test_unsubscribe_is_refused_while_other_consumers_are_connected(client, topic):
     first = client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.Shared)
     client.subscribe(topic, "sub", consumer_type=pulsar.ConsumerType.Shared)
-    with pytest.raises(pulsar.PulsarException):
+    # The broker answers ServerMetadataException("Unconnected or shared consumer attempting to unsubscribe"): MetadataError.
+    with pytest.raises(pulsar.BrokerMetadataError):
         first.unsubscribe()
 
 
 @pytest.mark.parametrize("name", ["persistent://public/default/", "invalid://public/default/t",
                                   "persistent://public/t", "persistent://pub lic/default/t"])
 def test_bad_topic_names_are_refused_with_a_clear_error(client, name):
-    with pytest.raises((pulsar.InvalidTopicName, pulsar.PulsarException)) as info:
+    with pytest.raises(pulsar.InvalidTopicName):
         client.create_producer(name)
-    assert "Timeout" not in type(info.value).__name__
-    with pytest.raises((pulsar.InvalidTopicName, pulsar.PulsarException)):
+    with pytest.raises(pulsar.InvalidTopicName):
         client.subscribe(name, "sub")

@@ -9,6 +9,8 @@ import subprocess
 import pulsar
 import pytest
 
+from conftest import readline_within
+
 PROBE = os.environ.get("PULSARKIT_CLIENT_PROBE", ".build/debug/pulsar-client-probe")
 CODECS = ["none", "lz4", "zlib", "zstd", "snappy"]
 PYTHON_CODECS = {"none": pulsar.CompressionType.NONE, "lz4": pulsar.CompressionType.LZ4,
@@ -57,7 +59,7 @@ def test_python_producer_to_swift_consumer(emulator, client, topic, batching, co
     probe = subprocess.Popen([PROBE, "consume", "--url", emulator.url, "--topic", topic, "--subscription", "swift",
                               "--count", str(count)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert json.loads(probe.stdout.readline()) == {"ready": True}
+        assert json.loads(readline_within(probe.stdout, 30, "pulsar-client-probe ready")) == {"ready": True}
         producer = client.create_producer(topic, batching_enabled=batching, batching_max_messages=10,
                                           batching_max_publish_delay_ms=50, compression_type=PYTHON_CODECS[codec])
         ids = []

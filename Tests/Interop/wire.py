@@ -4,6 +4,7 @@ captured bytes or assembled by hand here."""
 import os
 import socket
 import struct
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 COMMAND_NAMES = {2: "CONNECT", 3: "CONNECTED", 13: "SUCCESS", 14: "ERROR", 18: "PING", 19: "PONG",
@@ -83,8 +84,12 @@ class RawConnection:
         self.sock.sendall(data)
 
     def read_frame(self):
-        """(type number, sub-command fields) of the next frame, or None when the broker closed the connection."""
+        """(type number, sub-command fields) of the next frame, or None when the broker closed the connection.
+        Raises socket.timeout when no whole frame has come within the socket's timeout."""
+        deadline = time.monotonic() + self.sock.gettimeout()
         while len(self.buffer) < 4 or len(self.buffer) < 4 + struct.unpack(">I", self.buffer[:4])[0]:
+            if time.monotonic() >= deadline:
+                raise socket.timeout(f"no whole frame within {self.sock.gettimeout()} s ({len(self.buffer)} bytes)")
             chunk = self.sock.recv(65536)
             if not chunk:
                 return None
@@ -98,15 +103,18 @@ class RawConnection:
         return type_number, sub
 
     def is_closed_by_peer(self):
-        """True once the broker has closed the connection (reads end of stream)."""
+        """True once the broker has closed the connection (reads end of stream); False if it has not within the
+        socket's timeout."""
+        deadline = time.monotonic() + self.sock.gettimeout()
         try:
-            while True:
+            while time.monotonic() < deadline:
                 chunk = self.sock.recv(65536)
                 if not chunk:
                     return True
                 self.buffer += chunk
         except socket.timeout:
             return False
+        return False
 
     def close(self):
         self.sock.close()

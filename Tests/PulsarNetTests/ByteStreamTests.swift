@@ -2,7 +2,7 @@ import Testing
 @testable import PulsarNet
 
 /// The `ByteStream` contract, checked against every transport: TCP over IPv4 and IPv6 loopback, and in-memory.
-@Suite struct ByteStreamTests {
+@Suite(.timeLimit(.minutes(1))) struct ByteStreamTests {
     @Test(arguments: Transport.all)
     func echo(transport: Transport) async throws {
         let pair = try await transport.make(.default)

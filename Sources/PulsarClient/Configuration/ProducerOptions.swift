@@ -63,7 +63,9 @@ public enum PartitionRouting: Sendable, Equatable {
 
 /// The hash of a message key that picks its partition: `hash(key) % partitions`.
 public enum KeyHashing: Sendable, Equatable {
-    /// Java's `String.hashCode()` over UTF-16 code units, sign bit cleared: the Java and C++ clients' default.
+    /// Java's `String.hashCode()` over UTF-16 code units, sign bit cleared: the Java client's default. (The C++ client,
+    /// and the Python client built on it, default to BoostHash; their JavaStringHash agrees on ASCII keys only, as it
+    /// sums UTF-8 bytes as `char`s.)
     case javaStringHash
     /// The same recurrence over UTF-8 bytes without clearing the sign bit: the Go client's `JavaStringHash`
     /// (identical for ASCII keys whose Java hash is not negative).

@@ -36,10 +36,16 @@ import PulsarAuth
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe()
+        // Output goes to a file, not a pipe: reading a pipe to its end would wait as long as the child lives.
+        let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("pyjwt-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: outputURL) }
+        guard FileManager.default.createFile(atPath: outputURL.path, contents: nil),
+              let output = try? FileHandle(forWritingTo: outputURL) else { return (-1, "cannot create \(outputURL.path)") }
+        defer { try? output.close() }
+        let stdin = Pipe()
         process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
+        process.standardOutput = output
+        process.standardError = output
         do {
             try process.run()
         } catch {
@@ -47,11 +53,16 @@ import PulsarAuth
         }
         stdin.fileHandleForWriting.write(input)
         try? stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
         // This runs on a thread of its own (see `run`): polling blocks only that thread. (`waitUntilExit` can block
         // for ever outside a run loop on Linux.)
-        while process.isRunning { usleep(2_000) }
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let deadline = ContinuousClock.now + .seconds(120)
+        while process.isRunning, ContinuousClock.now < deadline { usleep(2_000) }
+        guard !process.isRunning else {
+            process.terminate()
+            return (-1, "\(executable) did not finish within 120 s")
+        }
+        let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, text)
     }
 
     @Test(.enabled("requires PULSARKIT_PYTHON with PyJWT") {

@@ -191,7 +191,12 @@ struct ProduceConsumeTests {
             try await producer.flush()
             var seen: [String] = []
             var counts = [0, 0]
+            let deadline = ContinuousClock.now + .seconds(30)
             while seen.count < 100 {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("only \(seen.count) of 100 messages arrived within 30 s")
+                    break
+                }
                 for (index, consumer) in [first, second].enumerated() {
                     if let message = try await consumer.receive(timeout: .milliseconds(50)) {
                         try consumer.acknowledge(message)
@@ -222,7 +227,8 @@ struct ProduceConsumeTests {
             for receipt in receipts { _ = try await receipt.messageID() }
             let reader = try await broker.client().makeReader(topic: topic, startMessageID: .earliest)
             for index in 0..<10 { #expect(try await reader.readNext(timeout: .seconds(10))?.string == String(index)) }
-            await #expect(throws: PulsarClientError.self) { try await producer.send(bytes("after close")) }
+            let error = await #expect(throws: PulsarClientError.self) { try await producer.send(bytes("after close")) }
+            #expect(error?.code == .alreadyClosed)
         }
     }
 

@@ -87,8 +87,10 @@ struct ReconnectTests {
             var heldAgain: [MessageID] = []
             var missing = Set((110..<500).map(String.init))
             let heldIDs = Set(held.map(\.messageID))
+            let deadline = ContinuousClock.now + .seconds(60)
             while heldAgain.count < held.count || !missing.isEmpty {
-                guard let message = try await consumer.receive(timeout: .seconds(10)) else {
+                guard ContinuousClock.now < deadline,
+                      let message = try await consumer.receive(timeout: .seconds(10)) else {
                     Issue.record("still missing \(missing.count) messages and \(held.count - heldAgain.count) redeliveries")
                     break
                 }

@@ -108,7 +108,7 @@ struct SubscriptionModeTests {
         }
     }
 
-    @Test("the messages sequence ends when the consumer closes", arguments: [BrokerKind.emulator])
+    @Test("the messages sequence ends when the consumer closes", .timeLimit(.minutes(1)), arguments: [BrokerKind.emulator])
     func sequenceEnds(kind: BrokerKind) async throws {
         try await withBroker(kind) { broker in
             let client = try broker.client()

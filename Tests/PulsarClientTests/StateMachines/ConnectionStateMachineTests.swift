@@ -150,6 +150,8 @@ struct ConnectionStateMachineTests {
         let error = PulsarClientError(.connectionClosed, "gone")
         #expect(machine.closed(error) == [.failRequest(0, error), .failRequest(1, error), .failRequest(2, error)])
         #expect(machine.closed(error) == [])
-        #expect(throws: PulsarClientError.self) { try machine.requestStarted("Y", now: start).get() }
+        #expect(throws: error, "a closed connection fails new requests with its closing error") {
+            try machine.requestStarted("Y", now: start).get()
+        }
     }
 }

@@ -59,7 +59,7 @@ private func connect(_ emulator: PulsarEmulator) async throws -> TCPConnection {
     try await TCPConnection.connect(host: "127.0.0.1", port: emulator.adminPort!, timeout: .seconds(10))
 }
 
-@Suite struct HTTPServerTests {
+@Suite(.timeLimit(.minutes(1))) struct HTTPServerTests {
     @Test func adminPortIsOffUnlessConfigured() async throws {
         try await withPulsarEmulator { emulator in
             #expect(emulator.adminURL == nil)

@@ -103,6 +103,48 @@ struct SubscriptionTypeTests {
         #expect(join(nil, on: b) == .success(CommandSuccess(requestId: 1)), "no metadata means AUTO_SPLIT, in order")
     }
 
+    @Test("Key_Shared sticky key hash: Murmur3 makeHash of the ordering key, else the partition key (Apache's values)")
+    func stickyKeyHash() {
+        // makeHash values from apache/pulsar-client-cpp tests/HashTest.cc and apache/pulsar
+        // pulsar-client/src/test/java/org/apache/pulsar/client/impl/HashTest.java.
+        func metadata(partitionKey: String? = nil, orderingKey: String? = nil, base64: Bool? = nil) -> MessageMetadata {
+            MessageMetadata(producerName: "p", sequenceId: 0, publishTime: 0, partitionKey: partitionKey,
+                            partitionKeyB64Encoded: base64, orderingKey: orderingKey.map { Array($0.utf8) })
+        }
+        #expect(BrokerState.stickyKeyHash(metadata(partitionKey: "key1")) == 462_881_061)
+        #expect(BrokerState.stickyKeyHash(metadata(partitionKey: "key1", orderingKey: "key2")) == 1_936_800_180,
+                "the ordering key wins")
+        #expect(BrokerState.stickyKeyHash(metadata(partitionKey: "azE=", base64: true)) == 2_110_152_746,
+                "a base64 partition key is hashed decoded (\"azE=\" is \"k1\")")
+    }
+
+    @Test("Key_Shared STICKY: a key goes to the consumer whose range holds makeHash(key) % 65536")
+    func stickyRouting() {
+        // Slots of Apache's makeHash values (apache/pulsar-client-cpp tests/HashTest.cc): "key1" 462881061 % 65536 = 293,
+        // "key2" 1936800180 % 65536 = 14772, "k1" 2110152746 % 65536 = 24618. Each consumer owns one slot only, so a
+        // wrong hash or a wrong reduction leaves the message with nobody.
+        var broker = BrokerHarness()
+        let producer = broker.connect()
+        let slots: [(key: String, slot: Int32)] = [("key1", 293), ("key2", 14772), ("k1", 24618)]
+        let consumers = slots.map { _ in broker.connect() }
+        for (connection, owned) in zip(consumers, slots) {
+            let answer = broker.handle(.subscribe(CommandSubscribe(
+                topic: "t", subscription: "s", subType: .keyShared, consumerId: 1, requestId: 1,
+                keySharedMeta: KeySharedMeta(keySharedMode: .sticky, hashRanges: [IntRange(start: owned.slot, end: owned.slot)]))),
+                from: connection)[connection]?.first?.command
+            #expect(answer == .success(CommandSuccess(requestId: 1)))
+            _ = broker.flow(100, on: connection)
+        }
+        broker.makeProducer("t", on: producer)
+        for (sequence, sent) in slots.enumerated() {
+            let frames = broker.publish("to-\(sent.key)", sequenceId: UInt64(sequence), on: producer, key: sent.key)
+            for (connection, owned) in zip(consumers, slots) {
+                let received = broker.messages(frames[connection] ?? []).compactMap(\.payloadString)
+                #expect(received == (owned.key == sent.key ? ["to-\(sent.key)"] : []), "\(sent.key) at consumer for \(owned.key)")
+            }
+        }
+    }
+
     @Test("Key_Shared: a consumer joining while entries are out waits for them to be acknowledged")
     func recentlyJoined() {
         var broker = BrokerHarness()

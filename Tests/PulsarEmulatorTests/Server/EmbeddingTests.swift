@@ -35,7 +35,7 @@ struct RawClient {
 
 enum RawClientError: Error { case unexpected }
 
-@Suite("Embedding API")
+@Suite("Embedding API", .timeLimit(.minutes(1)))
 struct EmbeddingTests {
     @Test("start binds a real port and reports it; shutdown is idempotent")
     func startAndShutdown() async throws {

@@ -2,7 +2,7 @@ import Testing
 @testable import PulsarNet
 
 /// In-memory specifics; the shared stream behaviour is covered by `ByteStreamTests`.
-@Suite struct InMemoryDuplexTests {
+@Suite(.timeLimit(.minutes(1))) struct InMemoryDuplexTests {
     @Test func descriptionsNameBothEnds() {
         let (a, b) = InMemoryDuplex.makePair()
         defer { a.close(); b.close() }

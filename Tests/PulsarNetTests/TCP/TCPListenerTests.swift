@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarNet
 
-@Suite struct TCPListenerTests {
+@Suite(.timeLimit(.minutes(1))) struct TCPListenerTests {
     @Test(arguments: ["127.0.0.1", "::1"])
     func portZeroReportsTheRealPort(host: String) async throws {
         let listener = try TCPListener.bind(host: host, port: 0)

@@ -33,8 +33,10 @@ import Testing
             do {
                 let output = try PayloadCompression.decompress(damaged, codec: fixture.codec, uncompressedSize: raw.count)
                 #expect(output.count == raw.count)
-            } catch {
+            } catch is CompressionError {
                 rejected += 1
+            } catch {
+                Issue.record("\(fixture): damage rejected with a non-CompressionError \(error)")
             }
         }
         // Formats with a checksum over the content detect nearly all damage.
@@ -109,6 +111,7 @@ import Testing
         } catch let error as CompressionError {
             return error.code
         } catch {
+            Issue.record("unexpected non-CompressionError \(error)")
             return nil
         }
     }
