@@ -1050,7 +1050,7 @@ from the 4-byte `totalSize` through the end of the frame.
 Caveats for tests: `LOOKUP_RESPONSE` files hold the broker's original bytes (its own random
 listen port); during capture the proxy rewrote `brokerServiceUrl` in transit so the
 client stayed on the proxy. Broker `MESSAGE` frames from pulsar-lite carry **no 0x0e01
-checksum section** (pulsar-lite strips it; see `Fixtures/frames/session-notes.md`), so a decoder must accept
+checksum section** (pulsar-lite strips it; see `Fixtures/frames/wire-observations.md`), so a decoder must accept
 both layouts and a re-encoder must preserve the absence.
 
 ## Files
