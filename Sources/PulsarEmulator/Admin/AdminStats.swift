@@ -221,12 +221,7 @@ extension BrokerState {
         for subscriptionName in topic.subscriptions.keys.sorted() {
             guard let subscription = topic.subscriptions[subscriptionName], subscription.isDurable else { continue }
             let cursor = subscription.cursor
-            var unacknowledgedEntries = 0
-            var id = max(cursor.markDeletePosition + 1, log.firstEntryId)
-            while id <= log.lastEntryId {
-                if !cursor.isAcknowledged(id) { unacknowledgedEntries += 1 }
-                id += 1
-            }
+            let unacknowledgedEntries = backlogEntries(of: subscription, in: topic)
             let ranges = Self.ranges(of: cursor.individuallyAcked)
             let deleted = ranges.map { "(\(log.positionText($0.lowerBound - 1))..\(log.positionText($0.upperBound))]" }
                 .joined(separator: ",")

@@ -166,6 +166,7 @@ extension BrokerState {
             return
         }
         let entryId: Int64
+        let ledgersBefore = topic.log.ledgers.count
         if topic.isPersistent {
             entryId = entry.bytes.withUnsafeBytes { bytes in
                 topic.log.append(bytes, messageCount: messageCount, isBatch: metadata.hasNumMessagesInBatch,
@@ -188,7 +189,8 @@ extension BrokerState {
                                          highestSequenceId: receiptHighest)
         outputs.send(.sendReceipt(receipt), to: id)
         if topic.isPersistent {
-            if topic.log.ledgers.count > 1 { trimLog(topic: producer.topic, now: now) }
+            // A ledger just closed: under the default retention it may go at once (no durable subscription).
+            if topic.log.ledgers.count > ledgersBefore { trimLog(topic: producer.topic, now: now) }
             dispatchAll(topic: producer.topic, now: now, into: &outputs)
         } else {
             entry.bytes.withUnsafeBytes { bytes in

@@ -6,7 +6,8 @@ public struct LedgerRollover: Sendable, Equatable {
     /// Entry bytes after which the current ledger is closed (the broker's default is 2 GiB).
     public var maxBytes: Int
 
-    /// A rollover rule; the defaults are the broker's.
+    /// A rollover rule; the defaults are the broker's. Values below 1 are raised to 1 (a ledger holds at least one
+    /// entry).
     public init(maxEntries: Int = 50_000, maxBytes: Int = 2 << 30) {
         self.maxEntries = max(1, maxEntries)
         self.maxBytes = max(1, maxBytes)

@@ -29,7 +29,7 @@ extension TopicLog {
     /// an entry id it has not written (the managed cursor refuses those positions).
     func writtenPosition(ledgerId: UInt64, entryId: UInt64) -> Int64? {
         let entry = Int64(bitPattern: entryId)
-        guard entry >= 0, let ledger = ledgers.first(where: { $0.id == ledgerId }), entry < ledger.entryCount else { return nil }
+        guard entry >= 0, let ledger = ledger(withId: ledgerId), entry < ledger.entryCount else { return nil }
         return ledger.firstPosition + entry
     }
 
@@ -38,11 +38,11 @@ extension TopicLog {
     /// (Int64.max, Int64.max)) is the next entry to be written; an id in a ledger that is gone, or never was, is the
     /// first entry after it.
     func position(nearest ledgerId: UInt64, entryId: UInt64) -> Int64 {
-        let ledger = Int64(bitPattern: ledgerId), entry = Int64(bitPattern: entryId)
+        let signedLedgerId = Int64(bitPattern: ledgerId), entry = Int64(bitPattern: entryId)
         let position: Int64
-        if let known = ledgers.first(where: { $0.id == ledgerId }) {
+        if let known = ledger(withId: ledgerId) {
             position = entry < 0 ? known.firstPosition : known.firstPosition + min(entry, known.entryCount)
-        } else if let later = ledgers.first(where: { Int64(bitPattern: $0.id) > ledger }) {
+        } else if let later = ledgers.first(where: { Int64(bitPattern: $0.id) > signedLedgerId }) {
             position = later.firstPosition
         } else {
             position = nextEntryId
@@ -66,6 +66,16 @@ extension TopicLog {
             boundary = ledger.endPosition
         }
         return boundary
+    }
+
+    /// The kept ledger with id `id` (ids grow with positions, so the list is sorted by id).
+    private func ledger(withId id: UInt64) -> Ledger? {
+        var low = 0, high = ledgers.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ledgers[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low < ledgers.count && ledgers[low].id == id ? ledgers[low] : nil
     }
 
     private func ledger(containing position: Int64) -> Ledger? {
