@@ -30,9 +30,6 @@ struct ConsistentHashRing {
         }
     }
 
-    /// True when the ring has no consumers.
-    var isEmpty: Bool { hashes.isEmpty }
-
     /// The consumer that serves `hash` (a non-negative Murmur3 hash).
     func select(_ hash: Int32) -> ConsumerKey? {
         guard !hashes.isEmpty else { return nil }

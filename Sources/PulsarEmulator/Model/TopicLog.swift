@@ -106,11 +106,6 @@ struct TopicLog {
         }
     }
 
-    /// Removes every entry (topic truncation / deletion); ids keep growing.
-    mutating func removeAll() {
-        trim(before: nextEntryId)
-    }
-
     /// The first stored entry whose publish time is at or after `time`, or `nextEntryId` if none.
     func firstEntry(publishedAtOrAfter time: UInt64) -> Int64 {
         var low = head, high = entries.count

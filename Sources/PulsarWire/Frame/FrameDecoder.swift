@@ -94,12 +94,10 @@ public struct FrameDecoder: Sendable {
     private mutating func compact() {
         guard readIndex > 0 else { return }
         if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: isKnownUniquelyReferencedBuffer)
+            buffer.removeAll(keepingCapacity: true)
         } else {
             buffer.removeFirst(readIndex)
         }
         readIndex = 0
     }
-
-    private var isKnownUniquelyReferencedBuffer: Bool { true }
 }
