@@ -232,7 +232,8 @@ outcome at `now` = {NOW}: `valid` (then `expectedRole`, `expectedExpiresAt`) or 
 ES256 tokens in Swift and pipes them to `scripts/jwt-fixtures.py verify`, which checks them
 with PyJWT. It runs only when `PULSARKIT_PYTHON` names a Python that has `jwt` and
 `cryptography` (`scripts/test` sets it to the `.venv-interop` Python, which has the PyJWT and
-`cryptography` pinned in `Tests/Interop/requirements.txt`); otherwise the test is skipped and says why.
+`cryptography` pinned in `Tests/Interop/requirements.txt`; `scripts/test --swift` uses that venv only if it is
+already there); otherwise the test is skipped and says why.
 
 The emulator's authentication tests (`Tests/PulsarEmulatorTests/Auth/`) and the interop tests
 (`Tests/Interop/test_auth.py`) use these keys too.
