@@ -20,14 +20,14 @@ let package = Package(
     targets: [
         // Pieces several modules share: the logger and log levels, the wall clock, Duration in milliseconds, base64
         // and JSON. Not a product: the other modules use it through `package` access, and re-export its few public
-        // types (PulsarLogger, JSONValue) so users never import it themselves.
+        // types (PulsarLogger, JSONValue, Base64, FormatError) so users never import it themselves.
         .target(name: "PulsarSupport", swiftSettings: strict),
         // Pure, two-way codec: protobuf, commands, frames, CRC32C, batches. No sockets, no clock.
         .target(name: "PulsarWire", swiftSettings: strict),
         // POSIX TCP on epoll (kqueue on Darwin) and an in-memory duplex; knows nothing of Pulsar.
         .target(name: "PulsarNet", swiftSettings: strict),
-        // SHA-2, HMAC, base64url, RSA and P-256 ECDSA, DER/PEM keys, JWT validation and minting. Stdlib only (one
-        // file reads and writes key files with libc).
+        // SHA-2, HMAC, RSA and P-256 ECDSA, DER/PEM keys, JWT validation and minting (base64 and JSON from
+        // PulsarSupport). Stdlib only (one file reads and writes key files with libc).
         .target(name: "PulsarAuth", dependencies: ["PulsarSupport"], swiftSettings: strict),
         // The in-memory broker.
         .target(name: "PulsarEmulator", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet", "PulsarAuth"],

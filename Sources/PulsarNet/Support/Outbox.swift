@@ -8,7 +8,8 @@ import Synchronization
 /// queued together are coalesced into one write.
 package final class Outbox: Sendable {
     private struct Pending {
-        var bytes: [UInt8] = []
+        var chunks: [[UInt8]] = []
+        var byteCount = 0
         var closeAfterFlush = false
     }
 
@@ -25,13 +26,14 @@ package final class Outbox: Sendable {
     /// Bytes queued here or in the stream and not yet taken by the peer.
     package var unsentByteCount: Int {
         // Under the write lock, so bytes a flush has taken out but not yet handed to the stream are counted.
-        writeLock.withLock { _ in pending.withLock { $0.bytes.count } + stream.bufferedOutboundBytes }
+        writeLock.withLock { _ in pending.withLock { $0.byteCount } + stream.bufferedOutboundBytes }
     }
 
     /// Queues a frame (cheap; safe to call with other locks held).
     package func append(_ bytes: [UInt8]) {
         pending.withLock { pending in
-            if pending.bytes.isEmpty { pending.bytes = bytes } else { pending.bytes.append(contentsOf: bytes) }
+            pending.chunks.append(bytes)
+            pending.byteCount += bytes.count
         }
     }
 
@@ -43,12 +45,19 @@ package final class Outbox: Sendable {
     /// Hands every queued frame to the stream, oldest first (never suspends), then closes it if asked to.
     package func flush() {
         writeLock.withLock { _ in
-            let (bytes, close) = pending.withLock { pending -> ([UInt8], Bool) in
+            let taken = pending.withLock { pending -> Pending in
                 defer { pending = Pending() }
-                return (pending.bytes, pending.closeAfterFlush)
+                return pending
             }
-            if !bytes.isEmpty { stream.enqueue(bytes) }
-            if close { stream.closeAfterFlush() }
+            if taken.chunks.count == 1 {
+                stream.enqueue(taken.chunks[0])
+            } else if taken.chunks.count > 1 {
+                var joined: [UInt8] = []
+                joined.reserveCapacity(taken.byteCount)
+                for chunk in taken.chunks { joined.append(contentsOf: chunk) }
+                stream.enqueue(joined)
+            }
+            if taken.closeAfterFlush { stream.closeAfterFlush() }
         }
     }
 }
