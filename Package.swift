@@ -18,26 +18,32 @@ let package = Package(
         .executable(name: "pulsar-client-probe", targets: ["pulsar-client-probe"]),
     ],
     targets: [
+        // Pieces several modules share: the logger and log levels, the wall clock, Duration in milliseconds, base64
+        // and JSON. Not a product: the other modules use it through `package` access, and re-export its few public
+        // types (PulsarLogger, JSONValue, Base64, FormatError) so users never import it themselves.
+        .target(name: "PulsarSupport", swiftSettings: strict),
         // Pure, two-way codec: protobuf, commands, frames, CRC32C, batches. No sockets, no clock.
         .target(name: "PulsarWire", swiftSettings: strict),
         // POSIX TCP on epoll (kqueue on Darwin) and an in-memory duplex; knows nothing of Pulsar.
         .target(name: "PulsarNet", swiftSettings: strict),
-        // SHA-2, HMAC, base64url, RSA and P-256 ECDSA, DER/PEM keys, JWT validation and minting. Stdlib only (one
-        // file reads and writes key files with libc).
-        .target(name: "PulsarAuth", swiftSettings: strict),
+        // SHA-2, HMAC, RSA and P-256 ECDSA, DER/PEM keys, JWT validation and minting (base64 and JSON from
+        // PulsarSupport). Stdlib only (one file reads and writes key files with libc).
+        .target(name: "PulsarAuth", dependencies: ["PulsarSupport"], swiftSettings: strict),
         // The in-memory broker.
-        .target(name: "PulsarEmulator", dependencies: ["PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
+        .target(name: "PulsarEmulator", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet", "PulsarAuth"],
+                swiftSettings: strict),
         // The Swift Pulsar client: lookup, connection pool, producers, consumers, readers, token auth.
-        .target(name: "PulsarClient", dependencies: ["PulsarWire", "PulsarNet"], swiftSettings: strict),
-        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarEmulator", "PulsarAuth"], swiftSettings: strict),
+        .target(name: "PulsarClient", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet"], swiftSettings: strict),
+        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth"], swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator"],
                           swiftSettings: strict),
         // Produces or consumes with the Swift client and prints JSON lines (the interop tests drive it).
         .executableTarget(name: "pulsar-client-probe", dependencies: ["PulsarClient"], swiftSettings: strict),
+        .testTarget(name: "PulsarSupportTests", dependencies: ["PulsarSupport"], swiftSettings: strict),
         .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire"], swiftSettings: strict),
         .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
         .testTarget(name: "PulsarAuthTests", dependencies: ["PulsarAuth"], swiftSettings: strict),
-        .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
+        .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"],
                     swiftSettings: strict),
     ],

@@ -1,3 +1,4 @@
+import PulsarSupport
 import Synchronization
 
 /// Something the client closes when it is closed.
@@ -35,7 +36,7 @@ final class ClientCore: Sendable {
                                listenerName: configuration.listenerName)
     }
 
-    var logger: ClientLogger { configuration.logger }
+    var logger: PulsarLogger { configuration.logger }
 
     func makeProducerId() -> UInt64 { nextProducerId.wrappingAdd(1, ordering: .relaxed).oldValue }
     func makeConsumerId() -> UInt64 { nextConsumerId.wrappingAdd(1, ordering: .relaxed).oldValue }
@@ -72,6 +73,7 @@ final class ClientCore: Sendable {
         }
         pool.close()
         timer.stop()
+        await logger.flush()
     }
 
     /// Runs `attempt` until it succeeds, fails with an error that retrying cannot fix, or the operation timeout

@@ -1,3 +1,4 @@
+import PulsarSupport
 import PulsarWire
 
 /// How an emulator instance behaves. The defaults match a fresh Apache Pulsar standalone where that makes sense,
@@ -38,44 +39,12 @@ public struct EmulatorConfiguration: Sendable {
     /// When a topic's ledger is closed and the next one opened: message ids change ledger id there, and under the
     /// default retention a closed ledger is what gets deleted.
     public var ledgerRollover = LedgerRollover()
-    /// What to log to standard error.
-    public var logLevel: LogLevel = .warning
+    /// What to log to standard error (as `pulsar-emulator <level> <message>` lines).
+    public var logLevel: PulsarLogger.Level = .warning
     /// JWT token authentication and role-based authorization; nil (the default) lets every client in.
     public var authentication: EmulatorAuthentication?
     /// Bounds on connections, names, partitions and buffered bytes (see ``EmulatorLimits``).
     public var limits = EmulatorLimits()
-
-    /// Log verbosity.
-    public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
-        /// Every frame.
-        case trace
-        /// Connections, producers, consumers.
-        case debug
-        /// Start, stop and notable events.
-        case info
-        /// Refused requests and protocol errors.
-        case warning
-        /// Failures only.
-        case error
-        /// Nothing.
-        case off
-
-        /// Parses `trace`, `debug`, `info`, `warn`/`warning`, `error`, `off`.
-        public init?(name: String) {
-            switch name.lowercased() {
-            case "trace": self = .trace
-            case "debug": self = .debug
-            case "info": self = .info
-            case "warn", "warning": self = .warning
-            case "error": self = .error
-            case "off", "none": self = .off
-            default: return nil
-            }
-        }
-
-        /// Orders by verbosity.
-        public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
-    }
 
     /// How long the emulator keeps messages every durable subscription has acknowledged.
     ///

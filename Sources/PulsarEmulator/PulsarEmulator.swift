@@ -1,4 +1,5 @@
 import PulsarNet
+import PulsarSupport
 import PulsarWire
 import Synchronization
 
@@ -45,7 +46,7 @@ public final class PulsarEmulator: Sendable {
         let port = listener.localAddress.port
         let advertised = Self.advertisedAddress(configuration, port: port)
         let serviceURL = "pulsar://\(advertised)"
-        let logger = EmulatorLogger(level: configuration.logLevel)
+        let logger = PulsarLogger.standardError(label: "pulsar-emulator", level: configuration.logLevel)
         let core = BrokerCore(configuration: configuration, advertisedServiceURL: serviceURL, logger: logger)
         let adminServer = try configuration.adminPort.map { adminPort in
             try Self.startAdminServer(configuration, port: adminPort, core: core, serviceURL: serviceURL)
@@ -143,7 +144,7 @@ public final class PulsarEmulator: Sendable {
             incoming.finish()
         }
         await serverTask.value
-        await core.logger.sink.flush()
+        await core.logger.flush()
     }
 
     /// Moves a ``ManualClock`` forward and runs the timers that became due (keep-alive, delayed delivery).

@@ -24,10 +24,7 @@ func measure(rounds: Int = 5, iterations: Int, _ body: () -> Void) -> Duration {
 
 extension Duration {
     /// Nanoseconds as a Double.
-    var nanoseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
-    }
+    var nanoseconds: Double { self / .nanoseconds(1) }
 }
 
 /// Formats a table row with fixed-width columns.

@@ -161,7 +161,7 @@ func parseRunConfiguration(_ arguments: [String]) -> EmulatorConfiguration {
         case "--manual-clock": configuration.clock = ManualClock()
         case "--log-level":
             let name = reader.value(for: argument)
-            guard let level = EmulatorConfiguration.LogLevel(name: name) else { fail("unknown log level '\(name)'", usage: runUsage) }
+            guard let level = PulsarLogger.Level(name: name) else { fail("unknown log level '\(name)'", usage: runUsage) }
             configuration.logLevel = level
         case "--auth-secret-key": auth.secretKey = reader.value(for: argument)
         case "--auth-public-key": auth.publicKey = reader.value(for: argument)

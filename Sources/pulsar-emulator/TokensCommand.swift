@@ -1,5 +1,6 @@
 // `pulsar-emulator tokens …`: keys and tokens like Apache Pulsar's `bin/pulsar tokens`.
 import PulsarAuth
+import PulsarSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -129,11 +130,7 @@ enum TokensCommand {
     }
 
     /// Unix seconds now.
-    static func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec)
-    }
+    static func now() -> Int64 { WallClock.milliseconds() / 1000 }
 
     static func createSecretKey(_ options: Options) throws(AuthError) {
         let algorithm = options.algorithm ?? .hs256

@@ -71,7 +71,7 @@ public enum KeySource: Sendable, Hashable {
         let payload = text[text.index(after: comma)...]
         let isBase64 = metadata.split(separator: ";").contains { $0.lowercased() == "base64" }
         if isBase64 {
-            return try Base64.decode(try percentDecode(payload, context: "data URL"))
+            return try Base64.decodeKeyMaterial(try percentDecode(payload, context: "data URL"))
         }
         return Array(try percentDecode(payload, context: "data URL").utf8)
     }

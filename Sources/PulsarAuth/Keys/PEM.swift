@@ -31,7 +31,7 @@ public struct PEMDocument: Sendable, Hashable {
                     guard line == "-----END \(current)-----" else {
                         throw AuthError(.malformedKey, "PEM block '\(current)' ends with a mismatched line '\(line)'")
                     }
-                    documents.append(PEMDocument(label: current, derBytes: try Base64.decode(body)))
+                    documents.append(PEMDocument(label: current, derBytes: try Base64.decodeKeyMaterial(body)))
                     label = nil
                     body = ""
                 } else if line.contains(":") {

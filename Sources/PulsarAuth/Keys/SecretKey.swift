@@ -20,7 +20,7 @@ public enum SecretKeyCodec {
             }
             return fileContents
         case .base64:
-            let decoded = try Base64.decode(String(decoding: fileContents, as: UTF8.self))
+            let decoded = try Base64.decodeKeyMaterial(String(decoding: fileContents, as: UTF8.self))
             guard !decoded.isEmpty else {
                 throw AuthError(.invalidKey, "the base64 secret key is empty")
             }

@@ -28,8 +28,8 @@ public struct ClientConfiguration: Sendable {
     public var listenerName: String?
     /// How often timers run (batch flush delays, ack grouping, nack and ack-timeout redelivery, request deadlines).
     public var timerResolution: Duration = .milliseconds(5)
-    /// Where log lines go.
-    public var logger: ClientLogger = .standardError
+    /// Where log lines go: by default warnings and errors to standard error, as `PulsarClient <level> <message>`.
+    public var logger: PulsarLogger = .standardError(label: "PulsarClient")
 
     /// The protocol version announced in CONNECT (20, like the Go client).
     static let protocolVersion: Int32 = 20

@@ -1,4 +1,5 @@
 import PulsarNet
+import PulsarSupport
 import PulsarWire
 import Synchronization
 
@@ -26,7 +27,7 @@ final class Connection: Sendable, Tickable {
         var machine: ConnectionStateMachine.Configuration
         var clientVersion: String
         var authentication: Authentication
-        var logger: ClientLogger
+        var logger: PulsarLogger
         var proxyToBrokerURL: String?
     }
 
@@ -54,7 +55,7 @@ final class Connection: Sendable, Tickable {
         state = Mutex(State(machine: ConnectionStateMachine(configuration: settings.machine, now: .now)))
     }
 
-    var logger: ClientLogger { settings.logger }
+    var logger: PulsarLogger { settings.logger }
 
     /// What the handshake settled (nil before CONNECTED).
     var negotiated: ConnectionStateMachine.Negotiated? { state.withLock { $0.negotiated } }

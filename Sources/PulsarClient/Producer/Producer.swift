@@ -1,3 +1,4 @@
+import PulsarSupport
 import Synchronization
 
 /// Publishes messages to a topic (all partitions of a partitioned topic).
@@ -102,7 +103,7 @@ public final class Producer: Sendable, ClientResource {
             throw error
         }
         let partition = route(options)
-        let message = OutgoingMessage(payload: payload, options: options, publishTime: WallClock.milliseconds())
+        let message = OutgoingMessage(payload: payload, options: options, publishTime: UInt64(clamping: WallClock.milliseconds()))
         switch partitions[partition].enqueue(message, completion: completion, sendNow: sendNow) {
         case .accepted:
             return

@@ -1,3 +1,4 @@
+import PulsarSupport
 import PulsarWire
 
 /// A message accepted by a producer, stamped with its publish time, not yet encoded.
@@ -19,8 +20,7 @@ struct OutgoingMessage: Equatable, Sendable {
         if let at = options.deliverAt {
             deliverAt = at
         } else if let after = options.deliverAfter {
-            let (seconds, attoseconds) = after.components
-            deliverAt = publishTime &+ UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+            deliverAt = publishTime &+ UInt64(max(0, after.wholeMilliseconds))
         }
     }
 }

@@ -1,3 +1,5 @@
+import PulsarSupport
+
 /// Where `reconsumeLater` sends a message, like the Java client: back through the retry-letter topic (after a delay)
 /// until it was reconsumed more than `maxRedeliverCount` times, then to the dead-letter topic. The count travels in
 /// the `RECONSUMETIMES` property; `REAL_TOPIC` and `ORIGIN_MESSAGE_ID` record where the message first came from.
@@ -18,7 +20,7 @@ enum RetryLetterDecision: Equatable {
         }
         properties.merge(extra) { _, new in new }
         properties[RetryLetterProperty.reconsumeTimes] = String(times)
-        properties[RetryLetterProperty.delayTime] = String(delay.milliseconds)
+        properties[RetryLetterProperty.delayTime] = String(delay.wholeMilliseconds)
         return times > maxRedeliverCount ? .deadLetter(properties: properties) : .retry(properties: properties)
     }
 }

@@ -1,6 +1,6 @@
-import PulsarAuth
+import PulsarSupport
 
-/// The admin REST API's JSON is PulsarAuth's `JSONValue` (objects keep their members in insertion order, so answers
+/// The admin REST API's JSON is PulsarSupport's `JSONValue` (objects keep their members in insertion order, so answers
 /// are deterministic and read like the broker's); these helpers are what the router and stats need on top.
 extension JSONValue {
     /// The member `key` of an object, or nil.
@@ -34,7 +34,7 @@ extension JSONValue {
     func encoded() -> String { serialized }
 
     /// Parses a request body: strict RFC 8259, nesting limited, duplicate member names refused.
-    static func parse(_ bytes: [UInt8]) throws(AuthError) -> JSONValue {
+    static func parse(_ bytes: [UInt8]) throws(FormatError) -> JSONValue {
         try JSONValue(parsing: bytes)
     }
 }

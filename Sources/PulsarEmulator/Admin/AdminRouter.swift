@@ -53,7 +53,7 @@ struct AdminRouter: Sendable {
             do {
                 return try JSONValue.parse(request.body)
             } catch {
-                throw AdminError(.badRequest, "Request body is not valid JSON: \(error)")
+                throw AdminError(.badRequest, "Request body is not valid JSON: \(error.message)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import PulsarAuth
+import PulsarSupport
 
 /// The broker's authentication and authorization state: the settings, the validator built from them, the
 /// permissions (changed at run time by the admin REST API) and one session per authenticated connection.
@@ -53,8 +54,7 @@ struct BrokerAuthState {
     /// The expiry check period in milliseconds (at least 1).
     var refreshCheckMilliseconds: Int64 {
         guard let interval = settings?.refreshCheckInterval else { return 60_000 }
-        let (seconds, attoseconds) = interval.components
-        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return max(1, interval.wholeMilliseconds)
     }
 
     /// Validates a token at `now` (milliseconds since the epoch).

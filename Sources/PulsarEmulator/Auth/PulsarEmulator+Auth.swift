@@ -1,4 +1,5 @@
 import PulsarAuth
+import PulsarSupport
 
 extension PulsarEmulator {
     /// Mints a token the emulator accepts for `role`, signed with the configured signing key (see
@@ -15,9 +16,7 @@ extension PulsarEmulator {
             throw AuthError(.invalidConfiguration, "authentication is off: set EmulatorConfiguration.authentication")
         }
         let expiresAt = expiresIn.map { duration -> Int64 in
-            let (seconds, attoseconds) = duration.components
-            let milliseconds = configuration.clock.now() + seconds * 1000 + attoseconds / 1_000_000_000_000_000
-            return (milliseconds + 999) / 1000
+            (configuration.clock.now() + duration.wholeMilliseconds + 999) / 1000
         }
         return try authentication.mintToken(role: role, expiresAt: expiresAt)
     }

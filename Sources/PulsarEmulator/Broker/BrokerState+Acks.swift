@@ -1,3 +1,4 @@
+import PulsarSupport
 import PulsarWire
 
 extension BrokerState {

@@ -1,3 +1,4 @@
+import PulsarSupport
 import PulsarWire
 
 extension BrokerState {
@@ -263,7 +264,7 @@ extension BrokerState {
         if metadata.hasOrderingKey {
             key = metadata.orderingKey
         } else if metadata.hasPartitionKey {
-            key = metadata.partitionKeyB64Encoded ? (Base64Decoding.decode(metadata.partitionKey) ?? Array(metadata.partitionKey.utf8))
+            key = metadata.partitionKeyB64Encoded ? ((try? Base64.decode(metadata.partitionKey)) ?? Array(metadata.partitionKey.utf8))
                 : Array(metadata.partitionKey.utf8)
         } else {
             key = Array("NONE_KEY".utf8)

@@ -1,3 +1,4 @@
+import PulsarSupport
 import PulsarWire
 
 /// The whole in-memory broker as a plain value: events in (frames, connections opening and closing, time passing),

@@ -1,9 +1,5 @@
+import PulsarSupport
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Where the emulator reads the time: publish-time seeks, delayed delivery, keep-alive and token expiry all use it,
 /// so a test can jump time instead of waiting.
@@ -17,11 +13,7 @@ public struct SystemClock: EmulatorClock {
     /// Creates the system clock.
     public init() {}
     /// Milliseconds since the Unix epoch, from `clock_gettime(CLOCK_REALTIME)`.
-    public func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
+    public func now() -> Int64 { WallClock.milliseconds() }
 }
 
 /// A clock that only moves when told to. Pass it in the configuration, then call
@@ -45,13 +37,5 @@ public final class ManualClock: EmulatorClock {
     /// Sets the clock to an absolute time.
     public func set(milliseconds: Int64) {
         current.store(milliseconds, ordering: .releasing)
-    }
-}
-
-extension Duration {
-    /// The duration in whole milliseconds (the emulator clock's unit).
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,4 +1,5 @@
 import PulsarNet
+import PulsarSupport
 import PulsarWire
 import Synchronization
 
@@ -16,9 +17,17 @@ final class BrokerCore: Sendable {
         case malformed(WireError)
     }
 
+    /// What the core keeps of a live connection.
+    struct OpenConnection {
+        /// Frames for the connection.
+        let outbox: Outbox
+        /// Where the core asks the driver to report that the peer has read what was queued.
+        let drainNotices: DrainNotices
+    }
+
     private struct Core {
         var broker: BrokerState
-        var outboxes: [ConnectionID: Outbox] = [:]
+        var connections: [ConnectionID: OpenConnection] = [:]
         var nextConnection: UInt64 = 1
         var isShuttingDown = false
 
@@ -27,28 +36,28 @@ final class BrokerCore: Sendable {
         mutating func apply(_ outputs: BrokerOutputs, pendingLimit: Int) -> [Outbox] {
             var touched: [Outbox] = []
             for connection in outputs.touched {
-                guard let outbox = outboxes[connection] else { continue }
+                guard let open = connections[connection] else { continue }
                 if let bytes = outputs.bytes[connection] {
-                    outbox.append(bytes)
-                    if broker.connections[connection]?.dispatchPaused == false, outbox.unsentByteCount >= pendingLimit {
+                    open.outbox.append(bytes)
+                    if broker.connections[connection]?.dispatchPaused == false, open.outbox.unsentByteCount >= pendingLimit {
                         broker.connections[connection]?.dispatchPaused = true
-                        outbox.requestDrainNotice()
+                        open.drainNotices.request()
                     }
                 }
-                if outputs.closes[connection] != nil { outbox.closeWhenFlushed() }
-                touched.append(outbox)
+                if outputs.closes[connection] != nil { open.outbox.closeWhenFlushed() }
+                touched.append(open.outbox)
             }
-            for connection in outputs.drainRequests { outboxes[connection]?.requestDrainNotice() }
+            for connection in outputs.drainRequests { connections[connection]?.drainNotices.request() }
             return touched
         }
     }
 
     let configuration: EmulatorConfiguration
-    let logger: EmulatorLogger
+    let logger: PulsarLogger
     private let core: Mutex<Core>
     private var pendingLimit: Int { configuration.limits.maxPendingBytesPerConnection }
 
-    init(configuration: EmulatorConfiguration, advertisedServiceURL: String, logger: EmulatorLogger) {
+    init(configuration: EmulatorConfiguration, advertisedServiceURL: String, logger: PulsarLogger) {
         self.configuration = configuration
         self.logger = logger
         core = Mutex(Core(broker: BrokerState(configuration: configuration, advertisedServiceURL: advertisedServiceURL)))
@@ -56,22 +65,23 @@ final class BrokerCore: Sendable {
 
     var now: Int64 { configuration.clock.now() }
 
-    /// Registers a new connection and returns its id and outbox, or nil once the emulator is shutting down.
-    func open(_ stream: any ByteStream) -> (ConnectionID, Outbox)? {
+    /// Registers a new connection and returns its id, outbox and drain notices, or nil once the emulator is shutting
+    /// down.
+    func open(_ stream: any ByteStream) -> (ConnectionID, OpenConnection)? {
         let now = now
         return core.withLock { core in
             guard !core.isShuttingDown else { return nil }
             let limit = configuration.limits.maxConnections
-            if limit > 0, core.outboxes.count >= limit {
+            if limit > 0, core.connections.count >= limit {
                 logger.warning("refusing a connection from \(stream.remoteDescription): \(limit) connections open, the limit")
                 return nil
             }
             let id = ConnectionID(core.nextConnection)
             core.nextConnection += 1
-            let outbox = Outbox(stream: stream)
-            core.outboxes[id] = outbox
+            let open = OpenConnection(outbox: Outbox(stream: stream), drainNotices: DrainNotices())
+            core.connections[id] = open
             core.broker.connectionOpened(id, remoteAddress: stream.remoteDescription, now: now)
-            return (id, outbox)
+            return (id, open)
         }
     }
 
@@ -107,7 +117,7 @@ final class BrokerCore: Sendable {
         let touched = core.withLock { core -> [Outbox] in
             var outputs = BrokerOutputs()
             core.broker.connectionClosed(id, now: now, into: &outputs)
-            core.outboxes.removeValue(forKey: id)?.finishDrainNotices()
+            core.connections.removeValue(forKey: id)?.drainNotices.finish()
             return core.apply(outputs, pendingLimit: pendingLimit)
         }
         for outbox in touched { outbox.flush() }
@@ -153,7 +163,7 @@ final class BrokerCore: Sendable {
 
     /// Closes every connection's stream (a test's "cut every client"); clients may reconnect.
     func closeAllStreams() {
-        let streams = core.withLock { $0.outboxes.values.map(\.stream) }
+        let streams = core.withLock { $0.connections.values.map(\.outbox.stream) }
         for stream in streams { stream.close() }
     }
 
@@ -161,7 +171,7 @@ final class BrokerCore: Sendable {
     func shutDown() {
         let streams = core.withLock { core in
             core.isShuttingDown = true
-            return core.outboxes.values.map(\.stream)
+            return core.connections.values.map(\.outbox.stream)
         }
         for stream in streams { stream.close() }
     }

@@ -9,7 +9,7 @@ struct ConnectionDriver {
 
     /// Serves the connection until the peer or the broker closes it.
     func run() async {
-        guard let (id, outbox) = core.open(stream) else {
+        guard let (id, connection) = core.open(stream) else {
             stream.close()
             return
         }
@@ -17,13 +17,13 @@ struct ConnectionDriver {
         await withDiscardingTaskGroup { group in
             // Backpressure on dispatch: when the broker pauses it, wait until the peer has read, then resume.
             group.addTask { [core, stream] in
-                for await _ in outbox.drainNotices {
+                for await _ in connection.drainNotices.stream {
                     do { try await stream.waitUntilWritable() } catch { return }
                     core.resumeDispatch(to: id)
                 }
             }
             await serve(id)
-            outbox.finishDrainNotices()
+            connection.drainNotices.finish()
         }
         core.logger.debug("\(id) closed")
     }

@@ -26,7 +26,7 @@ struct TestBroker: Sendable {
         configuration.connector = connector
         configuration.operationTimeout = .seconds(10)
         configuration.logger = ProcessInfo.processInfo.environment["PULSARKIT_CLIENT_LOG"] == "debug"
-            ? ClientLogger(level: .debug) { level, line in print("[client \(level)] \(line)") } : .silent
+            ? PulsarLogger(level: .debug) { level, line in print("[client \(level)] \(line)") } : .silent
         configure(&configuration)
         return try PulsarClient(configuration: configuration)
     }

@@ -1,4 +1,4 @@
-import PulsarAuth
+import PulsarSupport
 import Testing
 @testable import PulsarEmulator
 
@@ -28,19 +28,19 @@ import Testing
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"\\x\"", "\"\u{01}\"", "\"\\ud800\"",
                       "{\"a\":1}x", "'a'", "[1 2]", "\"unterminated"])
     func refusesInvalidJSON(_ text: String) {
-        #expect(throws: AuthError.self) { try JSONValue.parse(Array(text.utf8)) }
+        #expect(throws: FormatError.self) { try JSONValue.parse(Array(text.utf8)) }
     }
 
     @Test func refusesInvalidUTF8AndDeepNesting() {
-        #expect(throws: AuthError.self) { try JSONValue.parse([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")]) }
+        #expect(throws: FormatError.self) { try JSONValue.parse([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")]) }
         let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
-        #expect(throws: AuthError.self) { try JSONValue.parse(Array(deep.utf8)) }
+        #expect(throws: FormatError.self) { try JSONValue.parse(Array(deep.utf8)) }
         let fine = String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
         #expect(throws: Never.self) { try JSONValue.parse(Array(fine.utf8)) }
     }
 
     @Test func accessors() throws {
-        #expect(throws: AuthError.self, "duplicate member names are refused") {
+        #expect(throws: FormatError.self, "duplicate member names are refused") {
             try JSONValue.parse(Array(#"{"a":"x","a":"y"}"#.utf8))
         }
         let value = try JSONValue.parse(Array(#"{"a":"y","b":true}"#.utf8))

@@ -279,7 +279,11 @@ import Testing
         let (notAllowed, _) = broker.admin("DELETE", "/admin/v2/clusters")
         #expect(notAllowed.status == .methodNotAllowed && notAllowed.headers["Allow"] == "GET")
         #expect(broker.admin("GET", path).0.status == .methodNotAllowed)
-        #expect(broker.admin("PUT", "/admin/v2/tenants/x", body: "{nope").0.status == .badRequest)
+        let (badBody, _) = broker.admin("PUT", "/admin/v2/tenants/x", body: "{nope")
+        #expect(badBody.status == .badRequest)
+        // The parser's own words and where it stopped; no error type or code of another module in the reason.
+        #expect(try JSONValue.parse(badBody.body)
+            == ["reason": "Request body is not valid JSON: expected a member name (at byte 1)"])
         #expect(broker.admin("GET", "/admin/v2/persistent/public/default/a%2Fb/stats").0.status == .preconditionFailed)
         #expect(broker.admin("GET", "/admin/v2/namespaces/bad*tenant").0.status == .preconditionFailed)
         #expect(broker.admin("GET", "/admin/v2/persistent/public/nothing").0.status == .notFound)

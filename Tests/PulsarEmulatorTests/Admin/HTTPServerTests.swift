@@ -141,7 +141,7 @@ private func connect(_ emulator: PulsarEmulator) async throws -> TCPConnection {
     @Test func servesAnInMemoryStreamToo() async throws {
         let configuration = adminConfiguration()
         let core = BrokerCore(configuration: configuration, advertisedServiceURL: "pulsar://127.0.0.1:6650",
-                              logger: EmulatorLogger(level: .off))
+                              logger: .silent)
         let listener = try TCPListener.bind(host: "127.0.0.1", port: 0)
         let server = AdminHTTPServer(listener: listener, core: core,
                                      router: AdminRouter(brokerServiceURL: "pulsar://127.0.0.1:6650", webServiceURL: "http://127.0.0.1:8080"))

@@ -6,49 +6,30 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes `pulsar-emulator <level> <message>` lines to standard error, above a configured level.
-///
-/// Writing never blocks the caller: lines go through a ``LogSink`` whose own serial queue does the `write(2)`. A
-/// standard error nobody reads (a full pipe) would otherwise stall the threads that serve clients, and a client that
-/// provokes a warning per frame could freeze the broker that way.
-struct EmulatorLogger: Sendable {
-    let level: EmulatorConfiguration.LogLevel
-    let sink: LogSink
-
-    init(level: EmulatorConfiguration.LogLevel, sink: LogSink = LogSink()) {
-        self.level = level
-        self.sink = sink
-    }
-
-    func log(_ messageLevel: EmulatorConfiguration.LogLevel, _ message: @autoclosure () -> String) {
-        guard messageLevel >= level, level != .off else { return }
-        sink.write("pulsar-emulator \(messageLevel) \(message())\n")
-    }
-
-    func trace(_ message: @autoclosure () -> String) { log(.trace, message()) }
-    func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
-    func info(_ message: @autoclosure () -> String) { log(.info, message()) }
-    func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
-}
-
 /// Standard error behind a serial queue of its own, with at most ``maxPending`` lines waiting: beyond that, lines are
 /// dropped and counted, and the count is written once the stream takes bytes again.
-final class LogSink: Sendable {
+///
+/// Writing never blocks the caller: a standard error nobody reads (a full pipe) would otherwise stall the threads
+/// that serve connections, and a peer that provokes a warning per frame could freeze a process that way.
+package final class StandardErrorSink: Sendable {
     /// Lines that may wait for standard error before new ones are dropped.
-    static let maxPending = 1_000
+    package static let maxPending = 1_000
 
-    private let queue = DispatchQueue(label: "pulsar-emulator.log")
+    private let queue: DispatchQueue
     private let pending = Atomic<Int>(0)
     private let dropped = Atomic<Int>(0)
     private let descriptor: Int32
+    private let label: String
 
-    /// A sink writing to `descriptor` (standard error by default).
-    init(descriptor: Int32 = 2) {
+    /// A sink writing to `descriptor` (standard error by default); `label` starts the line that counts dropped lines.
+    package init(label: String, descriptor: Int32 = 2) {
         self.descriptor = descriptor
+        self.label = label
+        queue = DispatchQueue(label: "\(label).log")
     }
 
     /// Queues one line; never blocks.
-    func write(_ line: String) {
+    package func write(_ line: String) {
         guard pending.add(1, ordering: .relaxed).newValue <= Self.maxPending else {
             pending.subtract(1, ordering: .relaxed)
             dropped.add(1, ordering: .relaxed)
@@ -57,7 +38,7 @@ final class LogSink: Sendable {
         queue.async { [self] in
             let lost = dropped.exchange(0, ordering: .relaxed)
             if lost > 0 {
-                writeAll("pulsar-emulator warning \(lost) log lines dropped: standard error was not being read\n")
+                writeAll("\(label) warning \(lost) log lines dropped: standard error was not being read\n")
             }
             writeAll(line)
             pending.subtract(1, ordering: .relaxed)
@@ -66,7 +47,7 @@ final class LogSink: Sendable {
 
     /// Waits until what is queued has been written, or `timeout` has passed (standard error may be blocked). Suspends;
     /// never blocks a thread.
-    func flush(timeout: Duration = .seconds(2)) async {
+    package func flush(timeout: Duration = .seconds(2)) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = ResumeOnce(continuation)
             let timer = Task {

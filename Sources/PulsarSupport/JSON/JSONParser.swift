@@ -4,7 +4,7 @@ extension JSONValue {
 
     /// Parses RFC 8259 JSON text (UTF-8), rejecting trailing content, duplicate object
     /// member names, lone surrogates, invalid UTF-8 and nesting deeper than `maximumDepth`.
-    public init(parsing bytes: some Collection<UInt8>) throws(AuthError) {
+    public init(parsing bytes: some Collection<UInt8>) throws(FormatError) {
         var parser = JSONParser(bytes: Array(bytes))
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
@@ -16,7 +16,7 @@ extension JSONValue {
     }
 
     /// Parses JSON text from a string.
-    public init(parsing text: String) throws(AuthError) {
+    public init(parsing text: String) throws(FormatError) {
         try self.init(parsing: Array(text.utf8))
     }
 }
@@ -31,8 +31,8 @@ private struct JSONParser {
 
     var isAtEnd: Bool { position >= bytes.count }
 
-    func error(_ message: String) -> AuthError {
-        AuthError(.malformedJSON, "\(message) (at byte \(position))")
+    func error(_ message: String) -> FormatError {
+        FormatError(.malformedJSON, "\(message) (at byte \(position))")
     }
 
     mutating func skipWhitespace() {
@@ -41,7 +41,7 @@ private struct JSONParser {
         }
     }
 
-    mutating func expect(_ literal: String, value: JSONValue) throws(AuthError) -> JSONValue {
+    mutating func expect(_ literal: String, value: JSONValue) throws(FormatError) -> JSONValue {
         let expected = Array(literal.utf8)
         guard bytes.count - position >= expected.count,
               bytes[position..<(position + expected.count)].elementsEqual(expected) else {
@@ -51,7 +51,7 @@ private struct JSONParser {
         return value
     }
 
-    mutating func parseValue(depth: Int) throws(AuthError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(FormatError) -> JSONValue {
         guard depth <= JSONValue.maximumDepth else {
             throw error("JSON nesting is deeper than \(JSONValue.maximumDepth)")
         }
@@ -70,7 +70,7 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseObject(depth: Int) throws(AuthError) -> JSONObject {
+    mutating func parseObject(depth: Int) throws(FormatError) -> JSONObject {
         position += 1
         var object = JSONObject()
         skipWhitespace()
@@ -107,7 +107,7 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseArray(depth: Int) throws(AuthError) -> [JSONValue] {
+    mutating func parseArray(depth: Int) throws(FormatError) -> [JSONValue] {
         position += 1
         var elements = [JSONValue]()
         skipWhitespace()
@@ -131,7 +131,7 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseHex4() throws(AuthError) -> UInt32 {
+    mutating func parseHex4() throws(FormatError) -> UInt32 {
         guard bytes.count - position >= 4 else { throw error("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -149,7 +149,7 @@ private struct JSONParser {
         return value
     }
 
-    mutating func parseString() throws(AuthError) -> String {
+    mutating func parseString() throws(FormatError) -> String {
         position += 1
         var output = [UInt8]()
         while true {
@@ -201,7 +201,7 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseNumber() throws(AuthError) -> JSONValue {
+    mutating func parseNumber() throws(FormatError) -> JSONValue {
         let start = position
         var isIntegral = true
         if bytes[position] == UInt8(ascii: "-") { position += 1 }

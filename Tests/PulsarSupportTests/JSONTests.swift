@@ -1,5 +1,5 @@
 import Testing
-import PulsarAuth
+import PulsarSupport
 
 @Suite struct JSONTests {
     @Test func parsesAllValueKinds() throws {
@@ -23,15 +23,15 @@ import PulsarAuth
         "{\"a\":1}{", "[1] 2", "{\"dup\":1,\"dup\":2}", "1e400", "NaN", "'single'",
     ])
     func rejectsInvalidJSON(text: String) {
-        #expect(authErrorCode { try JSONValue(parsing: text) } == .malformedJSON)
+        #expect(formatErrorCode { try JSONValue(parsing: text) } == .malformedJSON)
     }
 
     @Test func rejectsInvalidUTF8AndDeepNesting() {
-        #expect(authErrorCode { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) } == .malformedJSON)
+        #expect(formatErrorCode { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) } == .malformedJSON)
         let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
-        #expect(authErrorCode { try JSONValue(parsing: deep) } == .malformedJSON)
+        #expect(formatErrorCode { try JSONValue(parsing: deep) } == .malformedJSON)
         let fine = String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
-        #expect(authErrorCode { try JSONValue(parsing: fine) } == nil)
+        #expect(formatErrorCode { try JSONValue(parsing: fine) } == nil)
     }
 
     @Test func numbersAreEqualByValueSoARoundTripKeepsTheDocument() throws {

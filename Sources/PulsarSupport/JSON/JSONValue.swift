@@ -1,4 +1,4 @@
-/// A JSON value as found in JWT headers and claims.
+/// A JSON value: JWT headers and claims, admin REST bodies and answers.
 ///
 /// Integers that fit in `Int64` are kept exact; other numbers are `Double`. JSON has one number type, so equality
 /// (and hashing) compares numbers by value: `.integer(3) == .double(3.0)`, and a document survives a

@@ -1,5 +1,5 @@
 import Testing
-import PulsarAuth
+import PulsarSupport
 
 @Suite struct Base64Tests {
     /// RFC 4648 §10 test vectors.
@@ -28,22 +28,22 @@ import PulsarAuth
     }
 
     @Test func base64URLIsStrict() {
-        #expect(authErrorCode { try Base64URL.decode("Zg==") } == .invalidEncoding)   // padding
-        #expect(authErrorCode { try Base64URL.decode("+/+/") } == .invalidEncoding)   // standard alphabet
-        #expect(authErrorCode { try Base64URL.decode("Zm 9v") } == .invalidEncoding)  // whitespace
-        #expect(authErrorCode { try Base64URL.decode("Zm9vY") } == .invalidEncoding)  // impossible length
-        #expect(authErrorCode { try Base64URL.decode("Zh") } == .invalidEncoding)     // non-zero trailing bits
-        #expect(authErrorCode { try Base64URL.decode("Zm9v\u{e9}") } == .invalidEncoding)
+        #expect(formatErrorCode { try Base64URL.decode("Zg==") } == .invalidBase64)   // padding
+        #expect(formatErrorCode { try Base64URL.decode("+/+/") } == .invalidBase64)   // standard alphabet
+        #expect(formatErrorCode { try Base64URL.decode("Zm 9v") } == .invalidBase64)  // whitespace
+        #expect(formatErrorCode { try Base64URL.decode("Zm9vY") } == .invalidBase64)  // impossible length
+        #expect(formatErrorCode { try Base64URL.decode("Zh") } == .invalidBase64)     // non-zero trailing bits
+        #expect(formatErrorCode { try Base64URL.decode("Zm9v\u{e9}") } == .invalidBase64)
     }
 
     @Test func base64IsLenientWhereKeyFilesNeedIt() throws {
         #expect(try Base64.decode("Zm9v\nYmFy\r\n") == Array("foobar".utf8))
         #expect(try Base64.decode("Zm9vYg") == Array("foob".utf8))        // missing padding
         #expect(try Base64.decode("-_-_") == [0xfb, 0xff, 0xbf])          // URL-safe alphabet
-        #expect(authErrorCode { try Base64.decode("Zg==Zg") } == .invalidEncoding)
-        #expect(authErrorCode { try Base64.decode("Zm9v!") } == .invalidEncoding)
-        #expect(authErrorCode { try Base64.decode("+/-_") } == .invalidEncoding)   // mixed alphabets
-        #expect(authErrorCode { try Base64.decode("Zg=") } == .invalidEncoding)    // wrong padding
+        #expect(formatErrorCode { try Base64.decode("Zg==Zg") } == .invalidBase64)
+        #expect(formatErrorCode { try Base64.decode("Zm9v!") } == .invalidBase64)
+        #expect(formatErrorCode { try Base64.decode("+/-_") } == .invalidBase64)   // mixed alphabets
+        #expect(formatErrorCode { try Base64.decode("Zg=") } == .invalidBase64)    // wrong padding
         #expect(!Base64.isBase64("not base64!"))
         #expect(Base64.isBase64("Zm9v"))
     }

@@ -5,16 +5,16 @@ import Darwin
 #endif
 import Synchronization
 import Testing
-@testable import PulsarEmulator
+import PulsarSupport
 
-@Suite("Log sink", .timeLimit(.minutes(1)))
-struct LogSinkTests {
+@Suite("Standard error sink", .timeLimit(.minutes(1)))
+struct StandardErrorSinkTests {
     @Test("writing to a standard error nobody reads never blocks; what is dropped is counted once it drains")
     func fullPipeNeverBlocks() async throws {
         var descriptors: [Int32] = [0, 0]
         #expect(pipe(&descriptors) == 0)
         defer { close(descriptors[0]) }
-        let sink = LogSink(descriptor: descriptors[1])
+        let sink = StandardErrorSink(label: "test", descriptor: descriptors[1])
         let line = String(repeating: "x", count: 200) + "\n"
         // 1 MB into a 64 KiB pipe that nobody reads yet: before the sink, the first full pipe blocked the writer.
         for _ in 0..<5_000 { sink.write(line) }

@@ -10,7 +10,7 @@ public enum Base64 {
     /// Whitespace (spaces, tabs, CR, LF) is ignored anywhere; padding is optional but,
     /// when present, must only end the text; the URL-safe `-` and `_` are accepted in
     /// place of `+` and `/` (but not mixed with them). Any other character is an error.
-    public static func decode(_ text: some StringProtocol) throws(AuthError) -> [UInt8] {
+    public static func decode(_ text: some StringProtocol) throws(FormatError) -> [UInt8] {
         var values = [UInt8]()
         values.reserveCapacity(text.utf8.count)
         var paddingCount = 0
@@ -27,7 +27,7 @@ public enum Base64 {
                 break
             }
             guard paddingCount == 0 else {
-                throw AuthError(.invalidEncoding, "base64 text continues after '=' padding at offset \(offset)")
+                throw FormatError(.invalidBase64, "base64 text continues after '=' padding at offset \(offset)")
             }
             var value = Base64Core.standardDecodeTable[Int(byte)]
             if value == 0xFF {
@@ -38,18 +38,18 @@ public enum Base64 {
             }
             guard value != 0xFF else {
                 let shown = byte >= 0x20 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
-                throw AuthError(.invalidEncoding, "invalid base64 character \(shown) at offset \(offset)")
+                throw FormatError(.invalidBase64, "invalid base64 character \(shown) at offset \(offset)")
             }
             values.append(value)
         }
         guard !(sawStandard && sawURLSafe) else {
-            throw AuthError(.invalidEncoding, "base64 text mixes the standard (+/) and URL-safe (-_) alphabets")
+            throw FormatError(.invalidBase64, "base64 text mixes the standard (+/) and URL-safe (-_) alphabets")
         }
         guard paddingCount <= 2, paddingCount == 0 || (values.count + paddingCount) % 4 == 0 else {
-            throw AuthError(.invalidEncoding, "base64 text has wrong '=' padding")
+            throw FormatError(.invalidBase64, "base64 text has wrong '=' padding")
         }
         guard let bytes = Base64Core.decodeSymbols(values, strictTrailingBits: false) else {
-            throw AuthError(.invalidEncoding, "base64 text has an impossible length (\(values.count) symbols)")
+            throw FormatError(.invalidBase64, "base64 text has an impossible length (\(values.count) symbols)")
         }
         return bytes
     }
