@@ -5,13 +5,14 @@ extension ClientCore {
     func sources(of topic: String) async throws -> [ConsumerSource] {
         let count = try await retrying("reading the partitions of \(topic)") { try await self.lookup.partitionCount(topic: topic) }
         guard count > 0 else { return [ConsumerSource(topic: topic, partition: -1)] }
-        return (0..<count).map { ConsumerSource(topic: TopicNames.partition(topic, $0), partition: Int32($0)) }
+        let parent = try TopicName(validating: topic)
+        return (0..<count).map { ConsumerSource(topic: parent.partition($0).description, partition: Int32($0)) }
     }
 
     /// Creates a producer on every partition of `topic`.
     func makeProducer(topic name: String, options: ProducerOptions) async throws -> Producer {
         try options.validate()
-        let topic = try TopicNames.fullyQualified(name)
+        let topic = try TopicName(validating: name).description
         guard !isClosed else { throw PulsarClientError.closed("the client") }
         let partitions = try await sources(of: topic).map {
             PartitionProducer(topic: $0.topic, partition: $0.partition, core: self, options: options)
@@ -45,13 +46,13 @@ extension ClientCore {
         guard !subscription.isEmpty else { throw PulsarClientError(.invalidConfiguration, "the subscription name is empty") }
         guard !names.isEmpty else { throw PulsarClientError(.invalidConfiguration, "no topic to subscribe to") }
         guard !isClosed else { throw PulsarClientError.closed("the client") }
-        var topics = try names.map { try TopicNames.fullyQualified($0) }
+        var topics = try names.map { try TopicName(validating: $0).description }
         var deadLetterTopic: String?
         var retryLetterTopic: String?
         if let policy = options.deadLetterPolicy {
             let base = topics[0]
-            deadLetterTopic = try TopicNames.fullyQualified(policy.deadLetterTopic ?? "\(base)-\(subscription)-DLQ")
-            retryLetterTopic = try TopicNames.fullyQualified(policy.retryLetterTopic ?? "\(base)-\(subscription)-RETRY")
+            deadLetterTopic = try TopicName(validating: policy.deadLetterTopic ?? "\(base)-\(subscription)-DLQ").description
+            retryLetterTopic = try TopicName(validating: policy.retryLetterTopic ?? "\(base)-\(subscription)-RETRY").description
             if options.retryEnabled, let retry = retryLetterTopic, !topics.contains(retry) { topics.append(retry) }
         }
         var sources: [ConsumerSource] = []

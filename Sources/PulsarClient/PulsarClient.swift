@@ -1,3 +1,5 @@
+import PulsarWire
+
 /// A Pulsar client: one per application, shared by every producer, consumer and reader it creates.
 ///
 /// ```swift
@@ -67,7 +69,7 @@ public final class PulsarClient: Sendable {
     public func subscribe(topics: [String], subscription: String,
                           options: ConsumerOptions = ConsumerOptions()) async throws -> Consumer {
         let consumerCore = try await core.makeConsumerCore(topics: topics, subscription: subscription, options: options)
-        let consumer = Consumer(topics: try topics.map { try TopicNames.fullyQualified($0) }, subscription: subscription,
+        let consumer = Consumer(topics: try topics.map { try TopicName(validating: $0).description }, subscription: subscription,
                                 consumerCore: consumerCore, core: core)
         do {
             try core.register(consumer)
@@ -99,7 +101,7 @@ public final class PulsarClient: Sendable {
                 }
             }
         }
-        let reader = Reader(topic: try TopicNames.fullyQualified(topic), consumerCore: consumerCore, core: core,
+        let reader = Reader(topic: try TopicName(validating: topic).description, consumerCore: consumerCore, core: core,
                             start: startMessageID, startInclusive: options.startMessageIdInclusive,
                             latestAtStart: latestAtStart)
         do {
@@ -113,7 +115,7 @@ public final class PulsarClient: Sendable {
 
     /// The partition names of `topic`, or `[topic]` when it is not partitioned.
     public func partitions(of topic: String) async throws -> [String] {
-        try await core.sources(of: try TopicNames.fullyQualified(topic)).map(\.topic)
+        try await core.sources(of: try TopicName(validating: topic).description).map(\.topic)
     }
 
     /// Closes every producer (after flushing), consumer and reader, then every connection. Idempotent.

@@ -117,7 +117,7 @@ public final class PulsarEmulator: Sendable {
     private static func hasPort(_ address: String) -> Bool {
         if address.hasPrefix("[") { return address.contains("]:") }
         let parts = address.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[1].isEmpty && parts[1].allSatisfy(\.isASCIIDigit)
+        return parts.count == 2 && !parts[1].isEmpty && parts[1].allSatisfy { ("0"..."9").contains($0) }
     }
 
     private static func bracketed(_ host: String) -> String {

@@ -1,4 +1,5 @@
-/// An error found while decoding (or, rarely, encoding) Pulsar wire data.
+/// An error of PulsarWire: wire data that cannot be decoded (or, rarely, encoded), a payload that cannot be
+/// compressed or decompressed, or a topic name the broker would refuse.
 ///
 /// `code` says what kind of problem it is and stays stable across releases (new codes may be added);
 /// `message` explains it for a human. For ``Code/checksumMismatch`` the decoder keeps its place in the
@@ -9,7 +10,8 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
         private enum Base: String, Hashable, Sendable {
             case truncated, malformedVarint, missingRequiredField, invalidLength
             case frameTooLarge, invalidFrameSize, badMagic, checksumMismatch, missingCommand
-            case malformedBatch, unsupportedCompression, decompressionFailed
+            case malformedBatch, unsupportedCompression, decompressionFailed, uncompressedSizeMismatch
+            case compressionLimitExceeded, invalidTopicName
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -34,10 +36,18 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
         public static let missingCommand = Code(.missingCommand)
         /// A batch payload that does not hold the announced messages.
         public static let malformedBatch = Code(.malformedBatch)
-        /// A compression codec this build does not implement.
+        /// A compression codec this build does not implement, or a feature of its format it does not (a zstd or
+        /// zlib dictionary).
         public static let unsupportedCompression = Code(.unsupportedCompression)
-        /// Compressed data that does not decompress to the announced size.
+        /// Compressed data that is malformed, truncated or fails its checksum.
         public static let decompressionFailed = Code(.decompressionFailed)
+        /// Data that decompresses to a size other than the announced uncompressed size (or announces a negative one).
+        public static let uncompressedSizeMismatch = Code(.uncompressedSizeMismatch)
+        /// A size limit of compression is exceeded: the announced uncompressed size is above
+        /// ``PayloadCompression/maxUncompressedSize``, or an input to compress is 2 GiB or more.
+        public static let compressionLimitExceeded = Code(.compressionLimitExceeded)
+        /// A topic name the broker would refuse (see ``TopicName``); the broker answers `InvalidTopicName`.
+        public static let invalidTopicName = Code(.invalidTopicName)
 
         /// The code's name, e.g. `checksumMismatch`.
         public var description: String { base.rawValue }
@@ -62,4 +72,20 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
 
     /// `WireError(code): message`.
     public var description: String { "WireError(\(code)): \(message)" }
+
+    /// Malformed compressed input.
+    static func corruptCompressedData(_ message: String, file: StaticString = #fileID, line: UInt = #line) -> WireError {
+        WireError(.decompressionFailed, message, file: file, line: line)
+    }
+
+    /// Decompressed output of `actual` bytes where `expected` were announced.
+    static func uncompressedSizeMismatch(expected: Int, actual: Int, file: StaticString = #fileID, line: UInt = #line) -> WireError {
+        WireError(.uncompressedSizeMismatch, "expected \(expected) uncompressed bytes, got \(actual)", file: file, line: line)
+    }
+
+    /// A refused topic name: `Invalid topic name 'name': reason`.
+    package static func invalidTopicName(_ name: String, _ reason: String, file: StaticString = #fileID,
+                                         line: UInt = #line) -> WireError {
+        WireError(.invalidTopicName, "Invalid topic name '\(name)': \(reason)", file: file, line: line)
+    }
 }

@@ -1,4 +1,5 @@
 import PulsarAuth
+import PulsarWire
 
 /// Tenants and namespaces created through the admin REST API, plus those a fresh standalone broker has.
 ///

@@ -1,4 +1,5 @@
 import PulsarAuth
+import PulsarWire
 
 /// Authentication and authorization of the admin REST API, and the permission endpoints of
 /// `pulsar-admin namespaces|topics grant-permission / revoke-permission / permissions`:

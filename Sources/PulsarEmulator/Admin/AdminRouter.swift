@@ -1,4 +1,5 @@
 import PulsarAuth
+import PulsarWire
 
 /// The admin REST API and `/metrics`: a request and the broker state in, a response out. No I/O: the HTTP server
 /// calls it under the broker lock (``BrokerCore/withState(_:)``), which then flushes any frames it queued (for
@@ -225,7 +226,7 @@ struct AdminRouter: Sendable {
         do {
             name = try state.topicName("\(domain.rawValue)://\(namespace)/\(parts[2])")
         } catch {
-            throw AdminError(.preconditionFailed, "Topic name is not valid: \(error.reason)")
+            throw AdminError(.preconditionFailed, "Topic name is not valid: \(error.message)")
         }
         let action = parts[3...]
         switch action.first {

@@ -1,3 +1,5 @@
+import PulsarWire
+
 /// `GET /metrics` in the Prometheus text exposition format (0.0.4), with the broker's topic-level metric names and
 /// labels (`exposeTopicLevelMetricsInPrometheus=true`, its default):
 ///

@@ -1,3 +1,5 @@
+import PulsarWire
+
 /// What a role may be granted on a namespace or a topic (the broker's `AuthAction`). The emulator enforces
 /// ``produce`` and ``consume``; the others are stored and listed so admin tooling round-trips them.
 public enum AuthAction: String, Sendable, Hashable, CaseIterable, Comparable {
@@ -91,7 +93,7 @@ public struct PermissionGrant: Sendable, Hashable, CustomStringConvertible {
         do {
             return .topic(try TopicName(text).partitionedParent)
         } catch {
-            throw PermissionGrantError("'\(text)' is neither a namespace (tenant/namespace) nor a topic: \(error.reason)")
+            throw PermissionGrantError("'\(text)' is neither a namespace (tenant/namespace) nor a topic: \(error.message)")
         }
     }
 

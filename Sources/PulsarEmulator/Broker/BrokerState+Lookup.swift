@@ -2,16 +2,15 @@ import PulsarWire
 
 extension BrokerState {
     /// Parses a topic name with the broker's rules and the configured length limit.
-    func topicName(_ name: String) throws(TopicNameError) -> TopicName {
+    func topicName(_ name: String) throws(WireError) -> TopicName {
         let limit = configuration.limits.maxTopicNameLength
         if limit > 0, name.utf8.count > limit {
-            throw TopicNameError(name: String(name.prefix(64)) + "…",
-                                 reason: "the name is \(name.utf8.count) bytes long; the limit is \(limit)")
+            throw .invalidTopicName(String(name.prefix(64)) + "…", "the name is \(name.utf8.count) bytes long; the limit is \(limit)")
         }
         let topic = try TopicName(name)
         if limit > 0, topic.description.utf8.count > limit {
-            throw TopicNameError(name: String(name.prefix(64)) + "…",
-                                 reason: "the full name is \(topic.description.utf8.count) bytes long; the limit is \(limit)")
+            throw .invalidTopicName(String(name.prefix(64)) + "…",
+                                    "the full name is \(topic.description.utf8.count) bytes long; the limit is \(limit)")
         }
         return topic
     }
@@ -21,7 +20,7 @@ extension BrokerState {
         do {
             return try topicName(name)
         } catch {
-            replyError(requestId, .invalidTopicName, error.description, to: id, into: &outputs)
+            replyError(requestId, .invalidTopicName, error.message, to: id, into: &outputs)
             return nil
         }
     }

@@ -27,7 +27,7 @@ extension BrokerState {
             topic = try topicName(request.topic)
         } catch {
             outputs.send(.getSchemaResponse(CommandGetSchemaResponse(requestId: request.requestId, errorCode: .invalidTopicName,
-                                                                    errorMessage: error.description)), to: id)
+                                                                    errorMessage: error.message)), to: id)
             return
         }
         if let refusal = authorizationRefusal(.lookup, on: topic, from: id) {
@@ -55,7 +55,7 @@ extension BrokerState {
             topic = try topicName(request.topic)
         } catch {
             outputs.send(.getOrCreateSchemaResponse(CommandGetOrCreateSchemaResponse(
-                requestId: request.requestId, errorCode: .invalidTopicName, errorMessage: error.description)), to: id)
+                requestId: request.requestId, errorCode: .invalidTopicName, errorMessage: error.message)), to: id)
             return
         }
         if let refusal = authorizationRefusal(.produce, on: topic, from: id) {

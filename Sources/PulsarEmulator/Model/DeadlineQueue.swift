@@ -1,3 +1,5 @@
+import PulsarWire
+
 /// Timers as a binary min-heap of deadlines: looking at the next one is O(1) and taking one O(log n), so a tick with
 /// nothing due costs nothing, however many topics, connections or delayed messages there are.
 ///

@@ -13,27 +13,27 @@ enum LZ4 {
     /// Decodes a block into `dst`; returns the number of bytes written.
     static func decompress(_ src: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<UInt8>) throws -> Int {
         guard let ip = src.baseAddress, let op = dst.baseAddress else {
-            throw CompressionError.corrupt("empty LZ4 block")
+            throw WireError.corruptCompressedData("empty LZ4 block")
         }
         let iend = src.count, oend = dst.count
         var i = 0, o = 0
         while true {
-            guard i < iend else { throw CompressionError.corrupt("truncated LZ4 block") }
+            guard i < iend else { throw WireError.corruptCompressedData("truncated LZ4 block") }
             let token = Int(ip[i])
             i += 1
             var literalLength = token >> 4
             if literalLength == 15 { literalLength += try readLength(ip, &i, iend) }
-            guard literalLength <= iend - i else { throw CompressionError.corrupt("LZ4 literals past end of input") }
+            guard literalLength <= iend - i else { throw WireError.corruptCompressedData("LZ4 literals past end of input") }
             guard literalLength <= oend - o else { throw outputOverflow(oend) }
             UnsafeMutableRawPointer(op + o).copyMemory(from: ip + i, byteCount: literalLength)
             i += literalLength
             o += literalLength
             if i == iend { return o }  // the last sequence has literals only
 
-            guard iend - i >= 2 else { throw CompressionError.corrupt("truncated LZ4 match offset") }
+            guard iend - i >= 2 else { throw WireError.corruptCompressedData("truncated LZ4 match offset") }
             let offset = Int(ip[i]) | Int(ip[i + 1]) << 8
             i += 2
-            guard offset != 0, offset <= o else { throw CompressionError.corrupt("invalid LZ4 match offset \(offset)") }
+            guard offset != 0, offset <= o else { throw WireError.corruptCompressedData("invalid LZ4 match offset \(offset)") }
             var length = token & 15
             if length == 15 { length += try readLength(ip, &i, iend) }
             length += minMatch
@@ -48,7 +48,7 @@ enum LZ4 {
     private static func readLength(_ ip: UnsafePointer<UInt8>, _ i: inout Int, _ iend: Int) throws -> Int {
         var total = 0
         while true {
-            guard i < iend else { throw CompressionError.corrupt("truncated LZ4 length") }
+            guard i < iend else { throw WireError.corruptCompressedData("truncated LZ4 length") }
             let b = Int(ip[i])
             i += 1
             total += b

@@ -27,10 +27,10 @@ public enum PayloadCompression {
 
     /// Compresses `bytes` with `codec`.
     ///
-    /// Throws ``CompressionError/Code/outputTooLarge`` for inputs of 2 GiB or more.
+    /// Throws ``WireError`` with ``WireError/Code/compressionLimitExceeded`` for inputs of 2 GiB or more.
     public static func compress(_ bytes: [UInt8], codec: Codec) throws -> [UInt8] {
         guard bytes.count < Int(Int32.max) else {
-            throw CompressionError(.outputTooLarge, "cannot compress \(bytes.count) bytes: the limit is 2 GiB")
+            throw WireError(.compressionLimitExceeded, "cannot compress \(bytes.count) bytes: the limit is 2 GiB")
         }
         switch codec {
         case .none:
@@ -48,23 +48,23 @@ public enum PayloadCompression {
 
     /// Decompresses `bytes`, which must expand to exactly `uncompressedSize` bytes.
     ///
-    /// Throws ``CompressionError`` with ``CompressionError/Code/corruptInput`` for malformed
-    /// input, ``CompressionError/Code/sizeMismatch`` when the output size differs from
-    /// `uncompressedSize`, and ``CompressionError/Code/outputTooLarge`` when
+    /// Throws ``WireError`` with ``WireError/Code/decompressionFailed`` for malformed input,
+    /// ``WireError/Code/unsupportedCompression`` for a dictionary, ``WireError/Code/uncompressedSizeMismatch`` when
+    /// the output size differs from `uncompressedSize`, and ``WireError/Code/compressionLimitExceeded`` when
     /// `uncompressedSize` exceeds ``maxUncompressedSize``. Never traps on malformed input.
     public static func decompress(
         _ bytes: some Collection<UInt8>, codec: Codec, uncompressedSize: Int
     ) throws -> [UInt8] {
         guard uncompressedSize >= 0 else {
-            throw CompressionError(.sizeMismatch, "negative uncompressed size \(uncompressedSize)")
+            throw WireError(.uncompressedSizeMismatch, "negative uncompressed size \(uncompressedSize)")
         }
         guard uncompressedSize <= maxUncompressedSize else {
-            throw CompressionError(
-                .outputTooLarge, "uncompressed size \(uncompressedSize) exceeds the limit of \(maxUncompressedSize)")
+            throw WireError(
+                .compressionLimitExceeded, "uncompressed size \(uncompressedSize) exceeds the limit of \(maxUncompressedSize)")
         }
         if codec == .none {
             guard bytes.count == uncompressedSize else {
-                throw CompressionError.mismatch(expected: uncompressedSize, actual: bytes.count)
+                throw WireError.uncompressedSizeMismatch(expected: uncompressedSize, actual: bytes.count)
             }
             return Array(bytes)
         }
@@ -77,7 +77,7 @@ public enum PayloadCompression {
     }
 
     private static func decode(_ src: UnsafeBufferPointer<UInt8>, codec: Codec, size: Int) throws -> [UInt8] {
-        guard src.count > 0 else { throw CompressionError.corrupt("empty \(codec) input") }
+        guard src.count > 0 else { throw WireError.corruptCompressedData("empty \(codec) input") }
         // Capacity of at least 1 so that the output buffer always has a base address.
         return try [UInt8](unsafeUninitializedCapacity: max(size, 1)) { buffer, initialized in
             let dst = UnsafeMutableBufferPointer(rebasing: buffer[0..<size])
@@ -89,7 +89,7 @@ public enum PayloadCompression {
             case .zstd: written = try ZstdDecoder.decompress(src, into: dst)
             case .none: written = 0
             }
-            guard written == size else { throw CompressionError.mismatch(expected: size, actual: written) }
+            guard written == size else { throw WireError.uncompressedSizeMismatch(expected: size, actual: written) }
             initialized = written
         }
     }
@@ -97,6 +97,6 @@ public enum PayloadCompression {
 
 /// Thrown by the decoders when the stream would produce more than the expected output.
 @inline(never)
-func outputOverflow(_ capacity: Int) -> CompressionError {
-    CompressionError(.sizeMismatch, "decompressed data exceeds the expected \(capacity) bytes")
+func outputOverflow(_ capacity: Int, file: StaticString = #fileID, line: UInt = #line) -> WireError {
+    WireError(.uncompressedSizeMismatch, "decompressed data exceeds the expected \(capacity) bytes", file: file, line: line)
 }

@@ -9,7 +9,7 @@ enum Snappy {
     /// Decodes a block into `dst`; returns the number of bytes written.
     static func decompress(_ src: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<UInt8>) throws -> Int {
         guard let ip = src.baseAddress, let op = dst.baseAddress else {
-            throw CompressionError.corrupt("empty Snappy block")
+            throw WireError.corruptCompressedData("empty Snappy block")
         }
         let iend = src.count, oend = dst.count
         var i = 0
@@ -17,15 +17,15 @@ enum Snappy {
         var declared = 0
         var shift = 0
         while true {
-            guard i < iend, shift <= 28 else { throw CompressionError.corrupt("bad Snappy length varint") }
+            guard i < iend, shift <= 28 else { throw WireError.corruptCompressedData("bad Snappy length varint") }
             let b = Int(ip[i])
             i += 1
             declared |= (b & 0x7F) << shift
             if b < 0x80 { break }
             shift += 7
         }
-        guard declared <= UInt32.max else { throw CompressionError.corrupt("Snappy length overflows 32 bits") }
-        guard declared == oend else { throw CompressionError.mismatch(expected: oend, actual: declared) }
+        guard declared <= UInt32.max else { throw WireError.corruptCompressedData("Snappy length overflows 32 bits") }
+        guard declared == oend else { throw WireError.uncompressedSizeMismatch(expected: oend, actual: declared) }
 
         var o = 0
         while i < iend {
@@ -36,31 +36,31 @@ enum Snappy {
                 var length = tag >> 2
                 if length >= 60 {
                     let extra = length - 59
-                    guard iend - i >= extra else { throw CompressionError.corrupt("truncated Snappy literal length") }
+                    guard iend - i >= extra else { throw WireError.corruptCompressedData("truncated Snappy literal length") }
                     length = 0
                     for k in 0..<extra { length |= Int(ip[i + k]) << (8 * k) }
                     i += extra
                 }
                 length += 1
-                guard length <= iend - i else { throw CompressionError.corrupt("Snappy literal past end of input") }
+                guard length <= iend - i else { throw WireError.corruptCompressedData("Snappy literal past end of input") }
                 guard length <= oend - o else { throw outputOverflow(oend) }
                 UnsafeMutableRawPointer(op + o).copyMemory(from: ip + i, byteCount: length)
                 i += length
                 o += length
                 continue
             case 1:
-                guard i < iend else { throw CompressionError.corrupt("truncated Snappy copy") }
+                guard i < iend else { throw WireError.corruptCompressedData("truncated Snappy copy") }
                 let length = 4 + (tag >> 2) & 7
                 let offset = (tag >> 5) << 8 | Int(ip[i])
                 i += 1
                 o = try copy(op, o, oend, offset: offset, length: length)
             case 2:
-                guard iend - i >= 2 else { throw CompressionError.corrupt("truncated Snappy copy") }
+                guard iend - i >= 2 else { throw WireError.corruptCompressedData("truncated Snappy copy") }
                 let offset = Int(ip[i]) | Int(ip[i + 1]) << 8
                 i += 2
                 o = try copy(op, o, oend, offset: offset, length: (tag >> 2) + 1)
             default:
-                guard iend - i >= 4 else { throw CompressionError.corrupt("truncated Snappy copy") }
+                guard iend - i >= 4 else { throw WireError.corruptCompressedData("truncated Snappy copy") }
                 let offset = Int(load32(ip + i))
                 i += 4
                 o = try copy(op, o, oend, offset: offset, length: (tag >> 2) + 1)
@@ -71,7 +71,7 @@ enum Snappy {
 
     @inline(__always)
     private static func copy(_ op: UnsafeMutablePointer<UInt8>, _ o: Int, _ oend: Int, offset: Int, length: Int) throws -> Int {
-        guard offset != 0, offset <= o else { throw CompressionError.corrupt("invalid Snappy copy offset \(offset)") }
+        guard offset != 0, offset <= o else { throw WireError.corruptCompressedData("invalid Snappy copy offset \(offset)") }
         guard length <= oend - o else { throw outputOverflow(oend) }
         copyMatch(op + o, offset: offset, length: length)
         return o + length

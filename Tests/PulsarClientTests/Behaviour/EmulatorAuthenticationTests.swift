@@ -2,6 +2,7 @@ import Foundation
 import PulsarAuth
 import PulsarClient
 import PulsarEmulator
+import PulsarWire
 import Synchronization
 import Testing
 

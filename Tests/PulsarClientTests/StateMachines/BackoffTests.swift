@@ -1,4 +1,5 @@
 @testable import PulsarClient
+import PulsarWire
 import Testing
 
 @Suite("Backoff and service URL iteration")
@@ -45,11 +46,14 @@ struct BackoffTests {
     }
 
     @Test func topicNamesAreCompleted() throws {
-        #expect(try TopicNames.fullyQualified("orders") == "persistent://public/default/orders")
-        #expect(try TopicNames.fullyQualified("t/ns/orders") == "persistent://t/ns/orders")
-        #expect(try TopicNames.fullyQualified("non-persistent://t/ns/x") == "non-persistent://t/ns/x")
-        for bad in ["", "a/b", "ftp://t/ns/x", "persistent://t/x"] {
-            #expect(#expect(throws: PulsarClientError.self) { try TopicNames.fullyQualified(bad) }?.code == .invalidTopicName, "\(bad)")
+        #expect(try TopicName(validating: "orders").description == "persistent://public/default/orders")
+        #expect(try TopicName(validating: "t/ns/orders").description == "persistent://t/ns/orders")
+        #expect(try TopicName(validating: "non-persistent://t/ns/x").description == "non-persistent://t/ns/x")
+        // The broker's rules: tenant and namespace characters are checked, and a name is not trimmed.
+        for bad in ["", "a/b", "ftp://t/ns/x", "persistent://t/x", "persistent://t t/ns/x", " t/ns/x"] {
+            let error = #expect(throws: PulsarClientError.self) { try TopicName(validating: bad) }
+            #expect(error?.code == .invalidTopicName, "\(bad)")
+            #expect(error?.message.hasPrefix("Invalid topic name '\(bad)'") == true, "\(error?.message ?? "")")
         }
     }
 }

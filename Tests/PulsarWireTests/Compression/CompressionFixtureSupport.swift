@@ -61,7 +61,3 @@ enum CompressionFixtures {
     /// The codecs our compressor implements.
     static let compressingCodecs: [PayloadCompression.Codec] = [.none, .lz4, .zlib, .zstd, .snappy]
 }
-
-extension CompressionError.Code {
-    static let all: [CompressionError.Code] = [.unsupportedCodec, .corruptInput, .sizeMismatch, .outputTooLarge]
-}

@@ -36,7 +36,7 @@ import Testing
 
     @Test func noneCodecChecksSize() throws {
         #expect(try PayloadCompression.decompress([1, 2, 3], codec: .none, uncompressedSize: 3) == [1, 2, 3])
-        #expect(throws: CompressionError.self) { try PayloadCompression.decompress([1, 2, 3], codec: .none, uncompressedSize: 4) }
+        #expect(throws: WireError.self) { try PayloadCompression.decompress([1, 2, 3], codec: .none, uncompressedSize: 4) }
     }
 
     @Test func codecRawValuesMatchPulsar() {

@@ -13,7 +13,7 @@ import Testing
         let bytes = fixture.bytes, size = fixture.raw.count
         let step = max(1, bytes.count / 300)
         for length in stride(from: 0, to: bytes.count, by: step) {
-            #expect(throws: CompressionError.self, "\(fixture) cut to \(length) bytes") {
+            #expect(throws: WireError.self, "\(fixture) cut to \(length) bytes") {
                 try PayloadCompression.decompress(bytes[0..<length], codec: fixture.codec, uncompressedSize: size)
             }
         }
@@ -33,10 +33,10 @@ import Testing
             do {
                 let output = try PayloadCompression.decompress(damaged, codec: fixture.codec, uncompressedSize: raw.count)
                 #expect(output.count == raw.count)
-            } catch is CompressionError {
+            } catch is WireError {
                 rejected += 1
             } catch {
-                Issue.record("\(fixture): damage rejected with a non-CompressionError \(error)")
+                Issue.record("\(fixture): damage rejected with a non-WireError \(error)")
             }
         }
         // Formats with a checksum over the content detect nearly all damage.
@@ -61,22 +61,22 @@ import Testing
     func wrongUncompressedSizeThrows(_ fixture: CompressionFixtures.Compressed) {
         let bytes = fixture.bytes, size = fixture.raw.count
         for wrong in [size - 1, size + 1, size * 2 + 7, 0] where wrong != size && wrong >= 0 {
-            #expect(throws: CompressionError.self, "\(fixture) with size \(wrong)") {
+            #expect(throws: WireError.self, "\(fixture) with size \(wrong)") {
                 try PayloadCompression.decompress(bytes, codec: fixture.codec, uncompressedSize: wrong)
             }
         }
         #expect(code(of: { try PayloadCompression.decompress(bytes, codec: fixture.codec, uncompressedSize: size + 1) })
-            == .sizeMismatch)
+            == .uncompressedSizeMismatch)
     }
 
     @Test func sizeLimits() {
         let bytes = CompressionFixtures.read("short-text.zstd-3")
-        #expect(code(of: { try PayloadCompression.decompress(bytes, codec: .zstd, uncompressedSize: -1) }) == .sizeMismatch)
+        #expect(code(of: { try PayloadCompression.decompress(bytes, codec: .zstd, uncompressedSize: -1) }) == .uncompressedSizeMismatch)
         #expect(code(of: {
             try PayloadCompression.decompress(bytes, codec: .zstd, uncompressedSize: PayloadCompression.maxUncompressedSize + 1)
-        }) == .outputTooLarge)
+        }) == .compressionLimitExceeded)
         for codec in [PayloadCompression.Codec.lz4, .zlib, .zstd, .snappy] {
-            #expect(code(of: { try PayloadCompression.decompress([UInt8](), codec: codec, uncompressedSize: 0) }) == .corruptInput)
+            #expect(code(of: { try PayloadCompression.decompress([UInt8](), codec: codec, uncompressedSize: 0) }) == .decompressionFailed)
         }
     }
 
@@ -84,16 +84,16 @@ import Testing
         var bytes = CompressionFixtures.read("pulsar-batch.zstd-3-checksum")
         bytes[bytes.count - 1] ^= 0x80
         let size = CompressionFixtures.read("pulsar-batch.raw").count
-        #expect(code(of: { try PayloadCompression.decompress(bytes, codec: .zstd, uncompressedSize: size) }) == .corruptInput)
+        #expect(code(of: { try PayloadCompression.decompress(bytes, codec: .zstd, uncompressedSize: size) }) == .decompressionFailed)
     }
 
     @Test func unsupportedFeaturesAreReported() {
         // A zstd frame header naming dictionary 7 (Dictionary_ID_Flag 1, one byte).
         let zstd: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x21, 0x07, 0x00, 0x01, 0x00, 0x00]
-        #expect(code(of: { try PayloadCompression.decompress(zstd, codec: .zstd, uncompressedSize: 0) }) == .unsupportedCodec)
+        #expect(code(of: { try PayloadCompression.decompress(zstd, codec: .zstd, uncompressedSize: 0) }) == .unsupportedCompression)
         // A zlib header with FDICT set: 0x78 0xBB (0x78BB % 31 == 0).
         let zlib: [UInt8] = [0x78, 0xBB, 0, 0, 0, 1, 0, 0, 0, 1]
-        #expect(code(of: { try PayloadCompression.decompress(zlib, codec: .zlib, uncompressedSize: 0) }) == .unsupportedCodec)
+        #expect(code(of: { try PayloadCompression.decompress(zlib, codec: .zlib, uncompressedSize: 0) }) == .unsupportedCompression)
     }
 
     @Test func zstdSkippableAndConcatenatedFrames() throws {
@@ -104,14 +104,14 @@ import Testing
         #expect(output == expected)
     }
 
-    private func code(of body: () throws -> [UInt8]) -> CompressionError.Code? {
+    private func code(of body: () throws -> [UInt8]) -> WireError.Code? {
         do {
             _ = try body()
             return nil
-        } catch let error as CompressionError {
+        } catch let error as WireError {
             return error.code
         } catch {
-            Issue.record("unexpected non-CompressionError \(error)")
+            Issue.record("unexpected non-WireError \(error)")
             return nil
         }
     }

@@ -14,14 +14,14 @@ struct HuffmanDecodeTable: Sendable {
     init(lengths: ArraySlice<UInt8>, primaryBits wanted: Int) throws {
         var counts = [Int](repeating: 0, count: Self.maxCodeLength + 1)
         for length in lengths {
-            guard length <= Self.maxCodeLength else { throw CompressionError.corrupt("Huffman code length too long") }
+            guard length <= Self.maxCodeLength else { throw WireError.corruptCompressedData("Huffman code length too long") }
             counts[Int(length)] += 1
         }
         counts[0] = 0
         var left = 1
         for length in 1...Self.maxCodeLength {
             left = left << 1 - counts[length]
-            guard left >= 0 else { throw CompressionError.corrupt("over-subscribed Huffman code") }
+            guard left >= 0 else { throw WireError.corruptCompressedData("over-subscribed Huffman code") }
         }
         var maxLength = 0
         for length in 1...Self.maxCodeLength where counts[length] > 0 { maxLength = length }

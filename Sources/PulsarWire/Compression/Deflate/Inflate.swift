@@ -10,24 +10,24 @@ enum Inflate {
     /// Decodes a zlib stream into `dst`; returns the number of bytes written.
     static func zlibDecompress(_ src: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<UInt8>) throws -> Int {
         guard let ip = src.baseAddress, let op = dst.baseAddress, src.count >= 6 else {
-            throw CompressionError.corrupt("zlib stream too short")
+            throw WireError.corruptCompressedData("zlib stream too short")
         }
         let cmf = Int(ip[0]), flg = Int(ip[1])
         guard cmf & 0x0F == 8, cmf >> 4 <= 7, (cmf << 8 | flg) % 31 == 0 else {
-            throw CompressionError.corrupt("bad zlib header")
+            throw WireError.corruptCompressedData("bad zlib header")
         }
         guard flg & 0x20 == 0 else {
-            throw CompressionError(.unsupportedCodec, "zlib preset dictionaries are not supported")
+            throw WireError(.unsupportedCompression, "zlib preset dictionaries are not supported")
         }
         var reader = LSBBitReader(ip, count: src.count, position: 2)
         let written = try inflate(&reader, op, dst.count)
         let end = reader.alignToByte()
         guard end + 4 == src.count else {
-            throw CompressionError.corrupt(end + 4 > src.count ? "truncated zlib trailer" : "data after the zlib trailer")
+            throw WireError.corruptCompressedData(end + 4 > src.count ? "truncated zlib trailer" : "data after the zlib trailer")
         }
         let expected = UInt32(ip[end]) << 24 | UInt32(ip[end + 1]) << 16 | UInt32(ip[end + 2]) << 8 | UInt32(ip[end + 3])
         guard Adler32.checksum(op, count: written) == expected else {
-            throw CompressionError.corrupt("zlib Adler-32 mismatch")
+            throw WireError.corruptCompressedData("zlib Adler-32 mismatch")
         }
         return written
     }
@@ -41,11 +41,11 @@ enum Inflate {
             switch header >> 1 {
             case 0:
                 let start = reader.alignToByte()
-                guard start + 4 <= reader.count else { throw CompressionError.corrupt("truncated stored block") }
+                guard start + 4 <= reader.count else { throw WireError.corruptCompressedData("truncated stored block") }
                 let length = Int(reader.base[start]) | Int(reader.base[start + 1]) << 8
                 let complement = Int(reader.base[start + 2]) | Int(reader.base[start + 3]) << 8
-                guard length == complement ^ 0xFFFF else { throw CompressionError.corrupt("bad stored block length") }
-                guard length <= reader.count - start - 4 else { throw CompressionError.corrupt("truncated stored block") }
+                guard length == complement ^ 0xFFFF else { throw WireError.corruptCompressedData("bad stored block length") }
+                guard length <= reader.count - start - 4 else { throw WireError.corruptCompressedData("truncated stored block") }
                 guard length <= oend - o else { throw outputOverflow(oend) }
                 UnsafeMutableRawPointer(op + o).copyMemory(from: reader.base + start + 4, byteCount: length)
                 o += length
@@ -56,9 +56,9 @@ enum Inflate {
                 let (literals, distances) = try readDynamicTables(&reader)
                 o = try decodeBlock(&reader, op, o, oend, literals, distances)
             default:
-                throw CompressionError.corrupt("reserved DEFLATE block type")
+                throw WireError.corruptCompressedData("reserved DEFLATE block type")
             }
-            guard !reader.overrun else { throw CompressionError.corrupt("truncated DEFLATE stream") }
+            guard !reader.overrun else { throw WireError.corruptCompressedData("truncated DEFLATE stream") }
             if isFinal { return o }
         }
     }
@@ -68,7 +68,7 @@ enum Inflate {
         let distanceCount = reader.readBits(5) + 1
         let codeLengthCount = reader.readBits(4) + 4
         guard literalCount <= 286, distanceCount <= 30 else {
-            throw CompressionError.corrupt("too many DEFLATE length or distance codes")
+            throw WireError.corruptCompressedData("too many DEFLATE length or distance codes")
         }
         var codeLengthLengths = [UInt8](repeating: 0, count: 19)
         for k in 0..<codeLengthCount {
@@ -84,7 +84,7 @@ enum Inflate {
                 reader.refill()
                 let entry = table[reader.peek(codeLengthTable.primaryBits) & mask]
                 let bits = Int(entry & 0xFF)
-                guard bits > 0 else { throw CompressionError.corrupt("invalid code-length code") }
+                guard bits > 0 else { throw WireError.corruptCompressedData("invalid code-length code") }
                 reader.consume(bits)
                 let symbol = Int(entry >> 16)
                 var repeatValue: UInt8 = 0
@@ -95,7 +95,7 @@ enum Inflate {
                     k += 1
                     continue
                 case 16:
-                    guard k > 0 else { throw CompressionError.corrupt("repeat of no previous code length") }
+                    guard k > 0 else { throw WireError.corruptCompressedData("repeat of no previous code length") }
                     repeatValue = lengths[k - 1]
                     repeatCount = 3 + reader.read(2)
                 case 17:
@@ -103,12 +103,12 @@ enum Inflate {
                 default:
                     repeatCount = 11 + reader.read(7)
                 }
-                guard repeatCount <= total - k else { throw CompressionError.corrupt("code lengths overflow") }
+                guard repeatCount <= total - k else { throw WireError.corruptCompressedData("code lengths overflow") }
                 for j in k..<(k + repeatCount) { lengths[j] = repeatValue }
                 k += repeatCount
             }
         }
-        guard lengths[256] > 0 else { throw CompressionError.corrupt("missing end-of-block code") }
+        guard lengths[256] > 0 else { throw WireError.corruptCompressedData("missing end-of-block code") }
         let literals = try HuffmanDecodeTable(lengths: lengths[0..<literalCount], primaryBits: 10)
         let distances = try HuffmanDecodeTable(lengths: lengths[literalCount...], primaryBits: 8)
         return (literals, distances)
@@ -133,7 +133,7 @@ enum Inflate {
                                 entry = lt[Int(entry >> 16) + (reader.peek(lp + ls) >> lp)]
                             }
                             let bits = Int(entry & 0xFF)
-                            guard bits > 0 else { throw CompressionError.corrupt("invalid literal/length code") }
+                            guard bits > 0 else { throw WireError.corruptCompressedData("invalid literal/length code") }
                             reader.consume(bits)
                             let symbol = Int(entry >> 16)
                             if symbol < 256 {
@@ -144,7 +144,7 @@ enum Inflate {
                             }
                             if symbol == 256 { return }
                             let lengthIndex = symbol - 257
-                            guard lengthIndex < 29 else { throw CompressionError.corrupt("invalid length symbol") }
+                            guard lengthIndex < 29 else { throw WireError.corruptCompressedData("invalid length symbol") }
                             let length = Int(lengthBase[lengthIndex])
                                 + reader.read(Int(DeflateTables.lengthExtra[lengthIndex]))
                             var dEntry = dt[reader.peek(dp)]
@@ -152,12 +152,12 @@ enum Inflate {
                                 dEntry = dt[Int(dEntry >> 16) + (reader.peek(dp + ds) >> dp)]
                             }
                             let dBits = Int(dEntry & 0xFF)
-                            guard dBits > 0 else { throw CompressionError.corrupt("invalid distance code") }
+                            guard dBits > 0 else { throw WireError.corruptCompressedData("invalid distance code") }
                             reader.consume(dBits)
                             let dSymbol = Int(dEntry >> 16)
-                            guard dSymbol < 30 else { throw CompressionError.corrupt("invalid distance symbol") }
+                            guard dSymbol < 30 else { throw WireError.corruptCompressedData("invalid distance symbol") }
                             let distance = Int(distanceBase[dSymbol]) + reader.read(Int(DeflateTables.distanceExtra[dSymbol]))
-                            guard distance <= o else { throw CompressionError.corrupt("distance too far back") }
+                            guard distance <= o else { throw WireError.corruptCompressedData("distance too far back") }
                             guard length <= oend - o else { throw outputOverflow(oend) }
                             copyMatch(op + o, offset: distance, length: length)
                             o += length

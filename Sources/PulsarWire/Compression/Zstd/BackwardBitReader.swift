@@ -16,9 +16,9 @@ struct BackwardBitReader {
 
     /// A reader of the stream in `base[start..<end]`.
     init(_ base: UnsafePointer<UInt8>, start: Int, end: Int) throws {
-        guard end > start else { throw CompressionError.corrupt("empty zstd bitstream") }
+        guard end > start else { throw WireError.corruptCompressedData("empty zstd bitstream") }
         let last = base[end - 1]
-        guard last != 0 else { throw CompressionError.corrupt("zstd bitstream without end marker") }
+        guard last != 0 else { throw WireError.corruptCompressedData("zstd bitstream without end marker") }
         let bitsBelowMarker = 7 - last.leadingZeroBitCount
         self.base = base
         self.start = start

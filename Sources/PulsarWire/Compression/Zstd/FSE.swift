@@ -38,7 +38,7 @@ struct FSETable: Sendable {
         var total = 0
         for count in normalized { total += count == -1 ? 1 : Int(count) }
         guard total == size, normalized.count <= 256, normalized.allSatisfy({ $0 >= -1 }) else {
-            throw CompressionError.corrupt("bad FSE distribution")
+            throw WireError.corruptCompressedData("bad FSE distribution")
         }
         var symbols = [UInt8](repeating: 0, count: size)
         var high = size - 1
@@ -55,7 +55,7 @@ struct FSETable: Sendable {
                 repeat { position = (position + step) & mask } while position > high
             }
         }
-        guard position == 0 else { throw CompressionError.corrupt("bad FSE distribution") }
+        guard position == 0 else { throw WireError.corruptCompressedData("bad FSE distribution") }
         return symbols
     }
 
@@ -72,10 +72,10 @@ struct FSETable: Sendable {
             for k in 0..<5 where byte + k < end { value |= UInt64(p[byte + k]) << UInt64(8 * k) }
             return Int(truncatingIfNeeded: value >> UInt64(bitPosition & 7)) & (1 << n - 1)
         }
-        guard available > 0 else { throw CompressionError.corrupt("missing FSE table description") }
+        guard available > 0 else { throw WireError.corruptCompressedData("missing FSE table description") }
         let accuracyLog = peek(4) + 5
         bitPosition = 4
-        guard accuracyLog <= maxAccuracyLog else { throw CompressionError.corrupt("FSE accuracy log too large") }
+        guard accuracyLog <= maxAccuracyLog else { throw WireError.corruptCompressedData("FSE accuracy log too large") }
         var normalized: [Int16] = []
         var remaining = (1 << accuracyLog) + 1
         var threshold = 1 << accuracyLog
@@ -84,13 +84,13 @@ struct FSETable: Sendable {
         while remaining > 1 && normalized.count <= maxSymbol {
             if previousWasZero {
                 while true {
-                    guard bitPosition <= available else { throw CompressionError.corrupt("truncated FSE table description") }
+                    guard bitPosition <= available else { throw WireError.corruptCompressedData("truncated FSE table description") }
                     let repeats = peek(2)
                     bitPosition += 2
                     for _ in 0..<repeats { normalized.append(0) }
                     if repeats != 3 { break }
                 }
-                guard normalized.count <= maxSymbol else { throw CompressionError.corrupt("FSE symbol out of range") }
+                guard normalized.count <= maxSymbol else { throw WireError.corruptCompressedData("FSE symbol out of range") }
             }
             let largest = 2 * threshold - 1 - remaining
             var count = peek(bits - 1)
@@ -103,7 +103,7 @@ struct FSETable: Sendable {
             }
             count -= 1
             remaining -= abs(count)
-            guard remaining >= 1 else { throw CompressionError.corrupt("bad FSE table description") }
+            guard remaining >= 1 else { throw WireError.corruptCompressedData("bad FSE table description") }
             normalized.append(Int16(count))
             previousWasZero = count == 0
             while remaining < threshold {
@@ -112,7 +112,7 @@ struct FSETable: Sendable {
             }
         }
         guard remaining == 1, bitPosition <= available else {
-            throw CompressionError.corrupt("bad FSE table description")
+            throw WireError.corruptCompressedData("bad FSE table description")
         }
         return (try FSETable(normalized: normalized, accuracyLog: accuracyLog), (bitPosition + 7) >> 3)
     }

@@ -34,7 +34,7 @@ enum ZstdSequences {
         literals: UnsafePointer<UInt8>, literalCount: Int,
         op: UnsafeMutablePointer<UInt8>, o start0: Int, oend: Int, frameStart: Int
     ) throws -> Int {
-        guard start < end else { throw CompressionError.corrupt("missing sequences section") }
+        guard start < end else { throw WireError.corruptCompressedData("missing sequences section") }
         var i = start
         let b0 = Int(p[i])
         var sequenceCount: Int
@@ -42,21 +42,21 @@ enum ZstdSequences {
             sequenceCount = b0
             i += 1
         } else if b0 < 255 {
-            guard end - i >= 2 else { throw CompressionError.corrupt("truncated sequences header") }
+            guard end - i >= 2 else { throw WireError.corruptCompressedData("truncated sequences header") }
             sequenceCount = (b0 - 128) << 8 | Int(p[i + 1])
             i += 2
         } else {
-            guard end - i >= 3 else { throw CompressionError.corrupt("truncated sequences header") }
+            guard end - i >= 3 else { throw WireError.corruptCompressedData("truncated sequences header") }
             sequenceCount = (Int(p[i + 1]) | Int(p[i + 2]) << 8) + 0x7F00
             i += 3
         }
         var o = start0
         var literalPosition = 0
         if sequenceCount > 0 {
-            guard i < end else { throw CompressionError.corrupt("truncated sequences header") }
+            guard i < end else { throw WireError.corruptCompressedData("truncated sequences header") }
             let modes = Int(p[i])
             i += 1
-            guard modes & 3 == 0 else { throw CompressionError.corrupt("reserved sequence mode bits set") }
+            guard modes & 3 == 0 else { throw WireError.corruptCompressedData("reserved sequence mode bits set") }
             state.literalLengths = try table(
                 mode: modes >> 6, p, &i, end, previous: state.literalLengths,
                 predefined: ZstdPredefined.literalLengths, maxSymbol: 35, maxLog: 9)
@@ -108,14 +108,14 @@ enum ZstdSequences {
                             }
                             // Execute: literals, then the match.
                             guard literalLength <= literalCount - literalPosition else {
-                                throw CompressionError.corrupt("sequence literals exceed the literals section")
+                                throw WireError.corruptCompressedData("sequence literals exceed the literals section")
                             }
                             guard literalLength + matchLength <= oend - o else { throw outputOverflow(oend) }
                             UnsafeMutableRawPointer(op + o).copyMemory(from: literals + literalPosition, byteCount: literalLength)
                             o += literalLength
                             literalPosition += literalLength
                             guard offset > 0, offset <= o - frameStart else {
-                                throw CompressionError.corrupt("zstd match offset \(offset) out of range")
+                                throw WireError.corruptCompressedData("zstd match offset \(offset) out of range")
                             }
                             copyMatch(op + o, offset: offset, length: matchLength)
                             o += matchLength
@@ -123,10 +123,10 @@ enum ZstdSequences {
                     }
                 }
             }
-            guard reader.remaining == 0 else { throw CompressionError.corrupt("sequences bitstream size mismatch") }
+            guard reader.remaining == 0 else { throw WireError.corruptCompressedData("sequences bitstream size mismatch") }
             state.repeatOffsets = repeats
         } else {
-            guard i == end else { throw CompressionError.corrupt("data after an empty sequences section") }
+            guard i == end else { throw WireError.corruptCompressedData("data after an empty sequences section") }
         }
         // The remaining literals.
         let rest = literalCount - literalPosition
@@ -143,9 +143,9 @@ enum ZstdSequences {
         case 0:
             return predefined
         case 1:
-            guard i < end else { throw CompressionError.corrupt("truncated RLE sequence table") }
+            guard i < end else { throw WireError.corruptCompressedData("truncated RLE sequence table") }
             let symbol = p[i]
-            guard symbol <= maxSymbol else { throw CompressionError.corrupt("RLE sequence symbol out of range") }
+            guard symbol <= maxSymbol else { throw WireError.corruptCompressedData("RLE sequence symbol out of range") }
             i += 1
             return .rle(symbol)
         case 2:
@@ -153,7 +153,7 @@ enum ZstdSequences {
             i += used
             return table
         default:
-            guard let previous else { throw CompressionError.corrupt("repeat sequence table without a previous one") }
+            guard let previous else { throw WireError.corruptCompressedData("repeat sequence table without a previous one") }
             return previous
         }
     }
