@@ -34,7 +34,7 @@ public final class PulsarEmulator: Sendable {
 
     /// Starts an emulator: binds its port and begins accepting connections before returning.
     ///
-    /// - Throws: `NetError` if the address cannot be bound; `AuthError` if ``EmulatorConfiguration/authentication``
+    /// - Throws: `NetError` if the address cannot be bound; ``EmulatorError`` if ``EmulatorConfiguration/authentication``
     ///   is inconsistent (for example an RSA key with ES256).
     public static func start(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) async throws -> PulsarEmulator {
         if let authentication = configuration.authentication { _ = try authentication.makeValidator() }

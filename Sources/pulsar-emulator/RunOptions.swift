@@ -177,7 +177,7 @@ func parseRunConfiguration(_ arguments: [String]) -> EmulatorConfiguration {
             do {
                 auth.grants.append(try PermissionGrant(parsing: reader.value(for: argument)))
             } catch {
-                fail("--grant: \(error)", usage: runUsage)
+                fail("--grant: \(error.message)", usage: runUsage)
             }
         case "--no-authorization": auth.authorization = false
         default:

@@ -66,14 +66,14 @@ public struct PermissionGrant: Sendable, Hashable, CustomStringConvertible {
     /// Parses the command-line form `ROLE:RESOURCE:ACTIONS`, e.g. `alice:public/default:produce,consume` (a
     /// namespace) or `bob:persistent://public/default/orders:consume` (a topic; `tenant/ns/topic` also works).
     ///
-    /// - Throws: ``PermissionGrantError`` explaining what is wrong.
-    public init(parsing text: String) throws(PermissionGrantError) {
+    /// - Throws: ``EmulatorError`` (``EmulatorError/Code/invalidPermissionGrant``) explaining what is wrong.
+    public init(parsing text: String) throws(EmulatorError) {
         guard let firstColon = text.firstIndex(of: ":"), let lastColon = text.lastIndex(of: ":"), firstColon < lastColon else {
-            throw PermissionGrantError("'\(text)' is not ROLE:RESOURCE:ACTIONS (e.g. alice:public/default:produce,consume)")
+            throw EmulatorError(.invalidPermissionGrant, "'\(text)' is not ROLE:RESOURCE:ACTIONS (e.g. alice:public/default:produce,consume)")
         }
         let role = String(text[..<firstColon])
         let resourceText = String(text[text.index(after: firstColon)..<lastColon])
-        guard !role.isEmpty else { throw PermissionGrantError("'\(text)' has an empty role") }
+        guard !role.isEmpty else { throw EmulatorError(.invalidPermissionGrant, "'\(text)' has an empty role") }
         let actions = try Self.actions(text[text.index(after: lastColon)...].split(separator: ",").map(String.init))
         self.init(role: role, resource: try Self.resource(resourceText), actions: actions)
     }
@@ -82,43 +82,35 @@ public struct PermissionGrant: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(role):\(resource):\(actions.sorted().map(\.rawValue).joined(separator: ","))" }
 
     /// A namespace (`tenant/ns`) or a topic (`tenant/ns/topic` or a full name).
-    static func resource(_ text: String) throws(PermissionGrantError) -> Resource {
+    static func resource(_ text: String) throws(EmulatorError) -> Resource {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         if !text.contains("://"), parts.count == 2 {
             guard (try? TopicName("persistent://\(text)/probe")) != nil else {
-                throw PermissionGrantError("'\(text)' is not a valid namespace (tenant/namespace)")
+                throw EmulatorError(.invalidPermissionGrant, "'\(text)' is not a valid namespace (tenant/namespace)")
             }
             return .namespace(text)
         }
         do {
             return .topic(try TopicName(text).partitionedParent)
         } catch {
-            throw PermissionGrantError("'\(text)' is neither a namespace (tenant/namespace) nor a topic: \(error.message)")
+            throw EmulatorError(.invalidPermissionGrant, "'\(text)' is neither a namespace (tenant/namespace) nor a topic: \(error.message)")
         }
     }
 
     /// Action names (`produce`, `consume`, …), at least one.
-    static func actions(_ names: [String]) throws(PermissionGrantError) -> Set<AuthAction> {
+    static func actions(_ names: [String]) throws(EmulatorError) -> Set<AuthAction> {
         var actions = Set<AuthAction>()
         for name in names {
             let trimmed = name.trimmingOWS()
             guard let action = AuthAction(rawValue: trimmed) else {
                 let known = AuthAction.allCases.map(\.rawValue).joined(separator: ", ")
-                throw PermissionGrantError("unknown action '\(trimmed)' (expected \(known))")
+                throw EmulatorError(.invalidPermissionGrant, "unknown action '\(trimmed)' (expected \(known))")
             }
             actions.insert(action)
         }
-        guard !actions.isEmpty else { throw PermissionGrantError("no actions given (expected produce, consume, …)") }
+        guard !actions.isEmpty else { throw EmulatorError(.invalidPermissionGrant, "no actions given (expected produce, consume, …)") }
         return actions
     }
-}
-
-/// A grant that could not be parsed.
-public struct PermissionGrantError: Error, Sendable, CustomStringConvertible {
-    /// What is wrong.
-    public var description: String
-
-    init(_ description: String) { self.description = description }
 }
 
 /// Who may do what, as a pure value: superuser roles, tenant admins, and produce / consume grants per namespace and

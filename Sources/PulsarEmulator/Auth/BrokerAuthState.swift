@@ -34,7 +34,7 @@ struct BrokerAuthState {
         self.settings = settings
         if let settings {
             do throws(AuthError) {
-                validator = .success(try settings.makeValidator())
+                validator = .success(try settings.makeTokenValidator())
             } catch {
                 validator = .failure(error)
             }

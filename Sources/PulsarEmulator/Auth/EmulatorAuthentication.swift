@@ -61,27 +61,36 @@ public struct EmulatorAuthentication: Sendable {
     /// Tokens signed by the private half of `publicKey` (SubjectPublicKeyInfo, DER or PEM), checked with `algorithm`
     /// (`tokenPublicAlg`: RS256, RS384, RS512 or ES256).
     ///
-    /// - Throws: `AuthError` if the key cannot be decoded or does not fit the algorithm.
-    public static func publicKey(_ publicKey: [UInt8], algorithm: JWTAlgorithm = .rs256) throws(AuthError) -> EmulatorAuthentication {
-        EmulatorAuthentication(verificationKey: try .publicKey(derOrPEM: publicKey, algorithm: algorithm), publicAlgorithm: algorithm)
+    /// - Throws: ``EmulatorError`` (``EmulatorError/Code/invalidKey``) if the key cannot be decoded or does not fit
+    ///   the algorithm.
+    public static func publicKey(_ publicKey: [UInt8], algorithm: JWTAlgorithm = .rs256) throws(EmulatorError) -> EmulatorAuthentication {
+        do {
+            return EmulatorAuthentication(verificationKey: try .publicKey(derOrPEM: publicKey, algorithm: algorithm),
+                                          publicAlgorithm: algorithm)
+        } catch {
+            throw EmulatorError(error, fallback: .invalidKey)
+        }
     }
 
     /// Authentication from broker-style settings. Values take the broker's forms: `data:;base64,<base64>`,
     /// `file:///path`, a file path, or bare base64. A secret key file holds raw bytes (as written by
     /// `tokens create-secret-key`); if both keys are given the secret wins, like the broker.
     ///
-    /// - Throws: `AuthError` if neither key is given, a file cannot be read or a key cannot be decoded.
+    /// - Throws: ``EmulatorError``: ``EmulatorError/Code/invalidConfiguration`` if neither key is given,
+    ///   ``EmulatorError/Code/invalidKey`` if a file cannot be read or a key cannot be decoded.
     public static func fromSettings(tokenSecretKey: String? = nil, tokenPublicKey: String? = nil,
-                                    tokenPublicAlg: String? = nil) throws(AuthError) -> EmulatorAuthentication {
-        if let tokenSecretKey {
-            let secret = try SecretKeyCodec.decode(fileContents: try KeySource.loadKey(configValue: tokenSecretKey))
-            return .secretKey(secret)
+                                    tokenPublicAlg: String? = nil) throws(EmulatorError) -> EmulatorAuthentication {
+        guard tokenSecretKey != nil || tokenPublicKey != nil else {
+            throw EmulatorError(.invalidConfiguration, "token authentication needs a secret key or a public key")
         }
-        guard let tokenPublicKey else {
-            throw AuthError(.invalidConfiguration, "token authentication needs a secret key or a public key")
+        let key: [UInt8]
+        do {
+            key = try KeySource.loadKey(configValue: tokenSecretKey ?? tokenPublicKey ?? "")
+            if tokenSecretKey != nil { return .secretKey(try SecretKeyCodec.decode(fileContents: key)) }
+        } catch {
+            throw EmulatorError(error, fallback: .invalidKey)
         }
-        let algorithm = JWTAlgorithm(name: tokenPublicAlg ?? "RS256")
-        return try .publicKey(try KeySource.loadKey(configValue: tokenPublicKey), algorithm: algorithm)
+        return try .publicKey(key, algorithm: JWTAlgorithm(name: tokenPublicAlg ?? "RS256"))
     }
 
     /// A fresh random 32-byte HS256 secret, for tests that mint their tokens with ``mintToken(role:expiresAt:algorithm:extraClaims:)``
@@ -92,17 +101,32 @@ public struct EmulatorAuthentication: Sendable {
 
     /// A fresh key pair (ES256 by default: instant; RS256 takes a moment to generate) whose private key mints tokens.
     ///
-    /// - Throws: `AuthError` for an algorithm without key pairs (HS*).
-    public static func generatedKeyPair(algorithm: JWTAlgorithm = .es256) throws(AuthError) -> EmulatorAuthentication {
-        let privateKey = JWTSigningKey(try AsymmetricPrivateKey.generate(for: algorithm))
+    /// - Throws: ``EmulatorError`` (``EmulatorError/Code/invalidKey``) for an algorithm without key pairs (HS*).
+    public static func generatedKeyPair(algorithm: JWTAlgorithm = .es256) throws(EmulatorError) -> EmulatorAuthentication {
+        let privateKey: JWTSigningKey
+        do {
+            privateKey = JWTSigningKey(try AsymmetricPrivateKey.generate(for: algorithm))
+        } catch {
+            throw EmulatorError(error, fallback: .invalidKey)
+        }
         return EmulatorAuthentication(verificationKey: privateKey.verificationKey, publicAlgorithm: algorithm, signingKey: privateKey)
     }
 
     /// The validator these settings describe.
     ///
-    /// - Throws: `AuthError` for inconsistent settings, e.g. an RSA key with ES256 (`invalidConfiguration`), or a
-    ///   secret shorter than HS256's 32 bytes (`invalidKey`; the broker refuses such keys at start-up too).
-    public func makeValidator() throws(AuthError) -> TokenValidator {
+    /// - Throws: ``EmulatorError`` for inconsistent settings, e.g. an RSA key with ES256
+    ///   (``EmulatorError/Code/invalidConfiguration``), or a secret shorter than HS256's 32 bytes
+    ///   (``EmulatorError/Code/invalidKey``; the broker refuses such keys at start-up too).
+    public func makeValidator() throws(EmulatorError) -> TokenValidator {
+        do {
+            return try makeTokenValidator()
+        } catch {
+            throw EmulatorError(error, fallback: .invalidConfiguration)
+        }
+    }
+
+    /// ``makeValidator()`` with PulsarAuth's error, which the broker puts in its CONNECT refusals.
+    func makeTokenValidator() throws(AuthError) -> TokenValidator {
         if case .secret(let secret) = verificationKey, secret.count < 32 {
             throw AuthError(.invalidKey, "the secret key is \(secret.count) bytes; HS256 needs at least 32 (a setting that "
                             + "is neither an existing file nor a data: or file: URL is read as base64)")
@@ -115,18 +139,23 @@ public struct EmulatorAuthentication: Sendable {
     /// `{"alg":…}`, claims `{"sub":role,"exp":…}` (the role goes in ``roleClaim``; `aud` is added when an
     /// ``audience`` is required). `expiresAt` is in Unix seconds; nil never expires.
     ///
-    /// - Throws: `AuthError` when there is no ``signingKey`` (a public key alone cannot sign).
+    /// - Throws: ``EmulatorError``: ``EmulatorError/Code/invalidConfiguration`` when there is no ``signingKey`` (a
+    ///   public key alone cannot sign), ``EmulatorError/Code/tokenMinting`` when signing fails.
     public func mintToken(role: String, expiresAt: Int64? = nil, algorithm: JWTAlgorithm? = nil,
-                          extraClaims: JSONObject = [:]) throws(AuthError) -> String {
+                          extraClaims: JSONObject = [:]) throws(EmulatorError) -> String {
         guard let signingKey else {
-            throw AuthError(.invalidConfiguration, "this authentication has a public key only; mint tokens with the private key")
+            throw EmulatorError(.invalidConfiguration, "this authentication has a public key only; mint tokens with the private key")
         }
         let algorithm = algorithm ?? defaultAlgorithm(for: signingKey)
         var claims: JSONObject = [roleClaim: .string(role)]
         if let expiresAt { claims["exp"] = .integer(expiresAt) }
         if let audience, claims[audienceClaim ?? "aud"] == nil { claims[audienceClaim ?? "aud"] = .string(audience) }
         for (name, value) in extraClaims { claims[name] = value }
-        return try TokenMinter.mint(claims: claims, algorithm: algorithm, key: signingKey)
+        do {
+            return try TokenMinter.mint(claims: claims, algorithm: algorithm, key: signingKey)
+        } catch {
+            throw EmulatorError(error, fallback: .tokenMinting)
+        }
     }
 
     /// One line for the log: key type, claims, authorization.

@@ -10,10 +10,11 @@ extension PulsarEmulator {
     /// let token = try emulator.mintToken(role: "svc", expiresIn: .seconds(60))
     /// emulator.advanceTime(by: .seconds(61))   // with a ManualClock: the token is now expired
     /// ```
-    /// - Throws: `AuthError` when authentication is off or only a public key is configured.
-    public func mintToken(role: String, expiresIn: Duration? = nil) throws(AuthError) -> String {
+    /// - Throws: ``EmulatorError`` (``EmulatorError/Code/invalidConfiguration``) when authentication is off or only
+    ///   a public key is configured.
+    public func mintToken(role: String, expiresIn: Duration? = nil) throws(EmulatorError) -> String {
         guard let authentication = configuration.authentication else {
-            throw AuthError(.invalidConfiguration, "authentication is off: set EmulatorConfiguration.authentication")
+            throw EmulatorError(.invalidConfiguration, "authentication is off: set EmulatorConfiguration.authentication")
         }
         let expiresAt = expiresIn.map { duration -> Int64 in
             (configuration.clock.now() + duration.wholeMilliseconds + 999) / 1000

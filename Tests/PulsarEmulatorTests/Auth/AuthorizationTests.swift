@@ -95,7 +95,8 @@ struct AuthorizationTests {
         "alice:a/b/c/d/e:produce", "alice:bad ns/x:produce",
     ])
     func badParsing(_ text: String) {
-        #expect(throws: PermissionGrantError.self) { _ = try PermissionGrant(parsing: text) }
+        let error = #expect(throws: EmulatorError.self) { _ = try PermissionGrant(parsing: text) }
+        #expect(error?.code == .invalidPermissionGrant)
     }
 
     // MARK: Through the broker

@@ -180,9 +180,12 @@ struct ConnectAuthenticationTests {
         #expect(error?.message.contains("invalidConfiguration") == true)
         var configuration = EmulatorConfiguration()
         configuration.authentication = authentication
-        await #expect(throws: AuthError.self) { _ = try await PulsarEmulator.start(configuration) }
-        #expect(throws: AuthError.self) { _ = try EmulatorAuthentication.fromSettings() }
-        #expect(throws: AuthError.self) { _ = try EmulatorAuthentication.fromSettings(tokenSecretKey: "/no/such/file") }
+        let startError = await #expect(throws: EmulatorError.self) { _ = try await PulsarEmulator.start(configuration) }
+        #expect(startError?.code == .invalidConfiguration && startError?.authError?.code == .invalidConfiguration)
+        #expect(#expect(throws: EmulatorError.self) { _ = try EmulatorAuthentication.fromSettings() }?.code == .invalidConfiguration)
+        let unreadable = #expect(throws: EmulatorError.self) { _ = try EmulatorAuthentication.fromSettings(tokenSecretKey: "/no/such/file") }
+        #expect(unreadable?.code == .invalidKey)
+        #expect(unreadable?.message == unreadable?.authError?.message)
     }
 
     @Test("with authentication off, tokens are ignored and AUTH_RESPONSE is harmless")
