@@ -82,7 +82,7 @@ extension BrokerState {
         }
         let key = ConsumerKey(connection: id, consumerId: request.consumerId)
         guard let consumer = consumers[key], let topic = topics[consumer.topic],
-              let subscription = topic.subscriptions[consumer.subscription] else {
+              topic.subscriptions[consumer.subscription] != nil else {
             replyError(request.requestId, .metadataError, "Consumer not found", to: id, into: &outputs)
             return
         }
@@ -93,18 +93,28 @@ extension BrokerState {
         } else {
             position = topic.log.firstEntry(publishedAtOrAfter: request.messagePublishTime)
         }
-        // Like the broker: disconnect the subscription's consumers (the seeking one too), reset the cursor, then answer.
+        // The seeking consumer is disconnected too; the answer comes after the reset, like the broker's.
+        resetCursor(topic: consumer.topic, subscription: consumer.subscription, to: position, now: now, into: &outputs)
+        outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+    }
+
+    /// Moves a subscription's cursor to entry `position` (never before the first stored entry), as the broker's
+    /// `PersistentSubscription.resetCursor` does for both SEEK and the admin `resetcursor`: every attached consumer
+    /// gets CLOSE_CONSUMER, the cursor moves, pending, redelivery and delayed messages and redelivery counts are
+    /// forgotten, and the consumers are removed, so their clients reconnect and read from the new position.
+    mutating func resetCursor(topic name: TopicName, subscription subscriptionName: String, to position: Int64, now: Int64,
+                              into outputs: inout BrokerOutputs) {
+        guard let topic = topics[name], let subscription = topic.subscriptions[subscriptionName] else { return }
         let attached = subscription.consumers
-        for other in attached {
-            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: other.consumerId, requestId: UInt64.max)), to: other.connection)
+        for key in attached {
+            outputs.send(.closeConsumer(CommandCloseConsumer(consumerId: key.consumerId, requestId: UInt64.max)), to: key.connection)
         }
         subscription.cursor.reset(to: max(topic.log.firstEntryId, position))
         subscription.pending.removeAll()
         subscription.redelivery.removeAll()
         subscription.delayed.removeAll()
         subscription.redeliveryCounts.removeAll()
-        for other in attached { removeConsumer(other, now: now, into: &outputs) }
-        outputs.send(.success(CommandSuccess(requestId: request.requestId)), to: id)
+        for key in attached { removeConsumer(key, now: now, into: &outputs) }
     }
 
     /// Drops entries every durable subscription has acknowledged, as far as the retention policy allows (see

@@ -299,21 +299,15 @@ extension BrokerState {
         trimLog(topic: name)
     }
 
-    /// Moves a subscription's cursor (`resetcursor`): its consumers get CLOSE_CONSUMER and reconnect, like after a
-    /// SEEK, then read from the new position.
+    /// Moves a subscription's cursor (`resetcursor`) with ``resetCursor(topic:subscription:to:now:into:)``, as a SEEK
+    /// does: its consumers get CLOSE_CONSUMER and reconnect, then read from the new position.
     mutating func adminResetCursor(_ name: TopicName, _ subscriptionName: String, to position: AdminCursorPosition,
                                    now: Int64, into outputs: inout BrokerOutputs) throws(AdminError) {
-        guard topics[name] != nil else { throw AdminError.topicNotFound(name) }
-        guard topics[name]?.subscriptions[subscriptionName] != nil else {
+        guard let topic = topics[name] else { throw AdminError.topicNotFound(name) }
+        guard topic.subscriptions[subscriptionName] != nil else {
             throw AdminError.subscriptionNotFound(subscriptionName, name)
         }
-        adminDisconnectConsumers(of: name, subscription: subscriptionName, now: now, into: &outputs)
-        guard let topic = topics[name], let subscription = topic.subscriptions[subscriptionName] else { return }
-        subscription.cursor.reset(to: max(topic.log.firstEntryId, adminEntry(position, in: topic.log)))
-        subscription.pending.removeAll()
-        subscription.redelivery.removeAll()
-        subscription.delayed.removeAll()
-        subscription.redeliveryCounts.removeAll()
+        resetCursor(topic: name, subscription: subscriptionName, to: adminEntry(position, in: topic.log), now: now, into: &outputs)
     }
 
     /// The entry id a position designates in `log`, clamped to what is stored (and the next id).
