@@ -151,6 +151,35 @@ import Testing
         #expect(broker.subscribe(topic, "sub", consumerId: 5, on: consumerConnection).compactMap(\.messageEntryId) == [3])
     }
 
+    @Test("SEEK and the admin resetcursor reset a subscription the same way", arguments: ["seek", "resetcursor"])
+    func seekAndResetCursorShareOneReset(_ kind: String) throws {
+        var broker = AdminHarness()
+        let producerConnection = broker.connect(), consumerConnection = broker.connect()
+        broker.publish(topic, ["a", "b", "c"], on: producerConnection)
+        let delivered = broker.subscribe(topic, "sub", consumerId: 5, on: consumerConnection, type: .shared, earliest: true)
+        #expect(delivered.compactMap(\.messageEntryId) == [0, 1, 2])
+        broker.send(.redeliverUnacknowledgedMessages(CommandRedeliverUnacknowledgedMessages(
+            consumerId: 5, messageIds: [MessageIdData(ledgerId: 1, entryId: 1)])), from: consumerConnection)
+
+        let sent = kind == "seek"
+            ? broker.send(.seek(CommandSeek(consumerId: 5, requestId: 99, messageId: MessageIdData(ledgerId: 1, entryId: 1))),
+                          from: consumerConnection)
+            : broker.admin("POST", path + "/subscription/sub/resetcursor", body: #"{"ledgerId":1,"entryId":1,"partitionIndex":-1}"#).1
+        #expect(sent[consumerConnection]?.compactMap(\.closedConsumerId) == [5])
+        let subscription = try #require(broker.state.topics[TopicName(topic)]?.subscriptions["sub"])
+        #expect(subscription.consumers.isEmpty && broker.state.consumers.isEmpty)
+        #expect(subscription.pending.isEmpty && subscription.redelivery.isEmpty && subscription.delayed.isEmpty)
+        #expect(subscription.redeliveryCounts.isEmpty)
+
+        // The client reconnects and reads from entry 1 as if for the first time.
+        let again = broker.subscribe(topic, "sub", consumerId: 5, on: consumerConnection, type: .shared)
+        let messages = again.compactMap { command -> CommandMessage? in
+            if case .message(let message) = command { message } else { nil }
+        }
+        #expect(messages.map(\.messageId.entryId) == [1, 2])
+        #expect(messages.allSatisfy { $0.redeliveryCount == 0 })
+    }
+
     @Test func subscriptionsCanBeCreatedSkippedAndDeleted() throws {
         var broker = AdminHarness()
         let connection = broker.connect()
