@@ -132,7 +132,7 @@ extension AdminRouter {
         do {
             return try PermissionGrant.actions(names)
         } catch {
-            throw AdminError(.badRequest, error.description)
+            throw AdminError(.badRequest, error.message)
         }
     }
 }

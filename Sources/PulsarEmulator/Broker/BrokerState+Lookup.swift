@@ -72,7 +72,7 @@ extension BrokerState {
         } catch {
             // Like the broker: the failure comes in the response the client waits for, not as an ERROR it ignores.
             outputs.send(.partitionedMetadataResponse(CommandPartitionedTopicMetadataResponse(
-                requestId: request.requestId, response: .failed, error: .invalidTopicName, message: error.description)), to: id)
+                requestId: request.requestId, response: .failed, error: .invalidTopicName, message: error.message)), to: id)
             return
         }
         guard authorizePartitionedMetadata(topic, requestId: request.requestId, from: id, into: &outputs) else { return }
@@ -99,7 +99,7 @@ extension BrokerState {
             topic = try topicName(request.topic)
         } catch {
             outputs.send(.lookupResponse(CommandLookupTopicResponse(
-                response: .failed, requestId: request.requestId, error: .invalidTopicName, message: error.description)), to: id)
+                response: .failed, requestId: request.requestId, error: .invalidTopicName, message: error.message)), to: id)
             return
         }
         guard authorizeLookup(topic, requestId: request.requestId, from: id, into: &outputs) else { return }

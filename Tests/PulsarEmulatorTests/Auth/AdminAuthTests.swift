@@ -122,7 +122,17 @@ struct AdminAuthTests {
     ])
     func badRequests(_ method: String, _ path: String, _ body: String, _ status: Int) {
         var admin = Self.harness()
-        #expect(admin.admin(method, path, body: body, headers: Self.bearer("root")).0.status.code == status)
+        let response = admin.admin(method, path, body: body, headers: Self.bearer("root")).0
+        #expect(response.status.code == status)
+        #expect(!admin.text(response).contains("Error("), "the reason is a sentence, not an error value: \(admin.text(response))")
+    }
+
+    @Test("an unknown action is refused with the grant parser's reason")
+    func unknownAction() {
+        var admin = Self.harness()
+        let response = admin.admin("POST", "/admin/v2/namespaces/public/default/permissions/app", body: #"["write"]"#,
+                                   headers: Self.bearer("root")).0
+        #expect(admin.text(response).contains("unknown action 'write' (expected "), "\(admin.text(response))")
     }
 
     @Test("with authentication off the admin API needs no token and grants are still stored")

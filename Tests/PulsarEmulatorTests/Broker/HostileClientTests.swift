@@ -106,13 +106,16 @@ struct HostileClientTests {
         let id = broker.connect()
         let reply = broker.handle(.producer(CommandProducer(topic: name, producerId: 1, requestId: 1)), from: id)[id]?.first?.command
         #expect(reply?.serverError == .invalidTopicName)
+        if case .error(let error)? = reply { #expect(error.message.hasPrefix("Invalid topic name '"), "\(error.message)") }
         // Lookups answer in their own response type, which the client waits for (an ERROR would be ignored).
         let metadata = broker.handle(.partitionedMetadata(CommandPartitionedTopicMetadata(topic: name, requestId: 2)), from: id)[id]?.first?.command
         guard case .partitionedMetadataResponse(let response)? = metadata else { Issue.record("\(String(describing: metadata))"); return }
         #expect(response.response == .failed && response.error == .invalidTopicName)
+        #expect(response.message.hasPrefix("Invalid topic name '"), "the broker's text, not an error type's name")
         let lookup = broker.handle(.lookup(CommandLookupTopic(topic: name, requestId: 3)), from: id)[id]?.first?.command
         guard case .lookupResponse(let lookupResponse)? = lookup else { Issue.record("\(String(describing: lookup))"); return }
         #expect(lookupResponse.response == .failed && lookupResponse.error == .invalidTopicName)
+        #expect(lookupResponse.message.hasPrefix("Invalid topic name '"))
         #expect(broker.state.topics.isEmpty)
     }
 
