@@ -38,18 +38,25 @@ public final class PulsarEmulator: Sendable {
     ///   is inconsistent (for example an RSA key with ES256).
     public static func start(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) async throws -> PulsarEmulator {
         if let authentication = configuration.authentication { _ = try authentication.makeValidator() }
-        return try PulsarEmulator(configuration: configuration)
+        // A host name is resolved on a thread of its own (getaddrinfo blocks), not on the caller's.
+        let address = try await SocketAddress.resolve(host: configuration.host, port: configuration.port, timeout: nil)[0]
+        var adminAddress: SocketAddress?
+        if let adminPort = configuration.adminPort {
+            let host = configuration.adminHost ?? configuration.host
+            adminAddress = try await SocketAddress.resolve(host: host, port: adminPort, timeout: nil)[0]
+        }
+        return try PulsarEmulator(configuration: configuration, address: address, adminAddress: adminAddress)
     }
 
-    private init(configuration: EmulatorConfiguration) throws {
-        let listener = try TCPListener.bind(host: configuration.host, port: configuration.port)
+    private init(configuration: EmulatorConfiguration, address: SocketAddress, adminAddress: SocketAddress?) throws {
+        let listener = try TCPListener.bind(address: address)
         let port = listener.localAddress.port
         let advertised = Self.advertisedAddress(configuration, port: port)
         let serviceURL = "pulsar://\(advertised)"
         let logger = PulsarLogger.standardError(label: "pulsar-emulator", level: configuration.logLevel)
         let core = BrokerCore(configuration: configuration, advertisedServiceURL: serviceURL, logger: logger)
-        let adminServer = try configuration.adminPort.map { adminPort in
-            try Self.startAdminServer(configuration, port: adminPort, core: core, serviceURL: serviceURL)
+        let adminServer = try adminAddress.map { adminAddress in
+            try Self.startAdminServer(configuration, address: adminAddress, core: core, serviceURL: serviceURL)
         }
         let (stream, continuation) = AsyncStream.makeStream(of: (any ByteStream).self)
         self.serviceURL = serviceURL
@@ -94,9 +101,9 @@ public final class PulsarEmulator: Sendable {
         return "\(bracketed(host)):\(port)"
     }
 
-    private static func startAdminServer(_ configuration: EmulatorConfiguration, port: Int, core: BrokerCore,
+    private static func startAdminServer(_ configuration: EmulatorConfiguration, address: SocketAddress, core: BrokerCore,
                                          serviceURL: String) throws -> AdminHTTPServer {
-        let listener = try TCPListener.bind(host: configuration.adminHost ?? configuration.host, port: port)
+        let listener = try TCPListener.bind(address: address)
         let router = AdminRouter(brokerServiceURL: serviceURL,
                                  webServiceURL: webServiceURL(configuration, port: listener.localAddress.port))
         core.logger.info("admin REST and /metrics on http://\(listener.localAddress)")

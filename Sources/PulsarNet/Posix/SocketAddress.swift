@@ -47,7 +47,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Resolves `host` (numeric, or a name such as "localhost" via getaddrinfo) to stream-socket addresses,
-    /// in the resolver's order. Name lookups block the calling thread.
+    /// in the resolver's order. Name lookups block the calling thread: async code uses `resolve(host:port:timeout:)`.
     public static func resolve(host: String, port: Int) throws -> [SocketAddress] {
         if let numeric = try? SocketAddress(ipAddress: host, port: port) { return [numeric] }
         guard (0...65535).contains(port) else {

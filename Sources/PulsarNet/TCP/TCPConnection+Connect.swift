@@ -2,7 +2,8 @@ import Synchronization
 
 extension TCPConnection {
     /// Connects to `host` ("127.0.0.1", "::1", "localhost", a name) and `port`, trying each resolved address in turn,
-    /// within `timeout` overall. The socket is non-blocking, close-on-exec, with TCP_NODELAY.
+    /// within `timeout` overall (name resolution included: it runs on a thread of its own, never on the caller's).
+    /// The socket is non-blocking, close-on-exec, with TCP_NODELAY.
     /// Throws `connectionRefused`, `timedOut`, `invalidAddress`, or another `NetError`.
     public static func connect(host: String, port: Int, timeout: Duration) async throws -> TCPConnection {
         try await connect(host: host, port: port, timeout: timeout, watermarks: .default)
@@ -12,8 +13,15 @@ extension TCPConnection {
     public static func connect(
         host: String, port: Int, timeout: Duration, watermarks: WriteWatermarks
     ) async throws -> TCPConnection {
+        try await connect(host: host, port: port, timeout: timeout, watermarks: watermarks, resolver: .system)
+    }
+
+    /// Resolves `host` with `resolver` (names on a thread of their own), then connects; `timeout` covers both.
+    static func connect(
+        host: String, port: Int, timeout: Duration, watermarks: WriteWatermarks, resolver: HostResolver
+    ) async throws -> TCPConnection {
         let deadline = ContinuousClock.now + timeout
-        let addresses = try SocketAddress.resolve(host: host, port: port)
+        let addresses = try await resolver.resolve(host: host, port: port, deadline: deadline)
         var lastError: any Error = NetError(code: .invalidAddress, message: "no address for \(host)")
         for address in addresses {
             do {

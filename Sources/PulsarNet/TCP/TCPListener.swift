@@ -25,7 +25,8 @@ public final class TCPListener: Sendable, EventHandler {
     public let localAddress: SocketAddress
 
     /// Binds to `host` ("127.0.0.1", "::1", "0.0.0.0", "::", "localhost": its first resolved address) and `port`
-    /// (0 picks a free port) with SO_REUSEADDR, and starts listening.
+    /// (0 picks a free port) with SO_REUSEADDR, and starts listening. A name is resolved on the calling thread: async
+    /// code resolves it first with `SocketAddress.resolve(host:port:timeout:)` and calls `bind(address:)`.
     public static func bind(host: String, port: Int, backlog: Int32 = 256) throws -> TCPListener {
         try bind(host: host, port: port, backlog: backlog, connectionWatermarks: .default)
     }
@@ -36,6 +37,14 @@ public final class TCPListener: Sendable, EventHandler {
     ) throws -> TCPListener {
         let addresses = try SocketAddress.resolve(host: host, port: port)
         return try bind(address: addresses[0], backlog: backlog, watermarks: connectionWatermarks, loop: .shared)
+    }
+
+    /// Binds to `address` (port 0 picks a free port) with SO_REUSEADDR, and starts listening; accepted connections
+    /// get `connectionWatermarks`.
+    public static func bind(
+        address: SocketAddress, backlog: Int32 = 256, connectionWatermarks: WriteWatermarks = .default
+    ) throws -> TCPListener {
+        try bind(address: address, backlog: backlog, watermarks: connectionWatermarks, loop: .shared)
     }
 
     static func bind(
