@@ -54,10 +54,7 @@ public struct Authentication: Sendable {
         case .token(let value):
             token = value
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw PulsarClientError(.authentication, "cannot read the token file '\(path)'")
-            }
-            token = String(decoding: data, as: UTF8.self)
+            token = String(decoding: try await TokenFile.contents(atPath: path), as: UTF8.self)
         case .supplier(let supplier):
             do {
                 token = try await supplier()
