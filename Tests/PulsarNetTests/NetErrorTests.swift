@@ -6,7 +6,7 @@ import Darwin
 import Testing
 @testable import PulsarNet
 
-@Suite struct NetErrorTests {
+@Suite(.timeLimit(.minutes(1))) struct NetErrorTests {
     @Test func mapsErrnoToCodes() {
         #expect(NetError.syscall("connect", errno: ECONNREFUSED).code == .connectionRefused)
         #expect(NetError.syscall("send", errno: EPIPE).code == .connectionReset)

@@ -1,7 +1,7 @@
 import Testing
 import PulsarSupport
 
-@Suite struct Base64Tests {
+@Suite(.timeLimit(.minutes(2))) struct Base64Tests {
     /// RFC 4648 §10 test vectors.
     static let rfc4648: [(String, String)] = [
         ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"),

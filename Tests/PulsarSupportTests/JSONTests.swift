@@ -1,7 +1,7 @@
 import Testing
 import PulsarSupport
 
-@Suite struct JSONTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONTests {
     @Test func parsesAllValueKinds() throws {
         let value = try JSONValue(parsing: #" {"s":"x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","i":-42,"d":1.5e3,"t":true,"f":false,"n":null,"a":[1,[2]],"o":{}} "#)
         let object = try #require(value.objectValue)

@@ -1,7 +1,7 @@
 import Testing
 import PulsarAuth
 
-@Suite struct BigUIntTests {
+@Suite(.timeLimit(.minutes(2))) struct BigUIntTests {
     let a = BigUInt(hex: String(repeating: "deadbeef", count: 20))!
     let b = BigUInt(hex: String(repeating: "cafebabe", count: 9))!
 
@@ -107,7 +107,7 @@ import PulsarAuth
     }
 }
 
-@Suite struct PrimeTests {
+@Suite(.timeLimit(.minutes(2))) struct PrimeTests {
     @Test func knownPrimesAndComposites() {
         var generator = SeededGenerator(seed: 1)
         let mersenne127 = (BigUInt(1) << 127) - BigUInt(1)

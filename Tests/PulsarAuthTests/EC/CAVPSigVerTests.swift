@@ -3,7 +3,7 @@ import PulsarAuth
 
 /// NIST CAVP `SigVer.rsp` vectors, section [P-256,SHA-256] (FIPS 186-4 ECDSA test set);
 /// `valid == false` cases alter the message, Q, R or S.
-@Suite struct CAVPSigVerTests {
+@Suite(.timeLimit(.minutes(2))) struct CAVPSigVerTests {
     struct Vector: Sendable, CustomTestStringConvertible {
         let message: String
         let qx: String

@@ -4,7 +4,7 @@ import Testing
 
 /// Replays the inputs under `Fixtures/fuzz/<target>/` (what `scripts/fuzz` found, kept as regressions) through the
 /// PulsarAuth fuzz bodies.
-@Suite("Fuzz regressions: PulsarAuth")
+@Suite("Fuzz regressions: PulsarAuth", .timeLimit(.minutes(2)))
 struct AuthFuzzRegressionTests {
     static func inputs(_ target: String) -> [[UInt8]] {
         var root = URL(fileURLWithPath: #filePath)

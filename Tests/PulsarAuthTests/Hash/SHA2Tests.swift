@@ -2,7 +2,7 @@ import Testing
 import PulsarAuth
 
 /// FIPS 180-2/180-4 example messages (Appendix B/C of FIPS 180-2).
-@Suite struct SHA2Tests {
+@Suite(.timeLimit(.minutes(2))) struct SHA2Tests {
     static let bits448 = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
     static let bits896 = Array(("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
         + "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu").utf8)

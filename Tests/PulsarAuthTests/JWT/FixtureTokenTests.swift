@@ -3,7 +3,7 @@ import PulsarAuth
 
 /// Every token in Fixtures/jwt/tokens.json (made by PyJWT) must validate with the
 /// manifest's expected outcome.
-@Suite struct FixtureTokenTests {
+@Suite(.timeLimit(.minutes(2))) struct FixtureTokenTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String
         let entry: JSONObject

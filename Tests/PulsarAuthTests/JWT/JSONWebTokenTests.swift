@@ -2,7 +2,7 @@ import Testing
 import PulsarAuth
 
 /// The RFC 7515 Appendix A examples, verified with this module.
-@Suite struct RFC7515Tests {
+@Suite(.timeLimit(.minutes(2))) struct RFC7515Tests {
     static let payload = "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
 
     /// A.1: HS256 with a 64-byte JWK `k`; header `{"typ":"JWT",\r\n "alg":"HS256"}`.
@@ -44,7 +44,7 @@ import PulsarAuth
     }
 }
 
-@Suite struct JSONWebTokenParsingTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONWebTokenParsingTests {
     static let header = Base64URL.encode(Array(#"{"alg":"HS256"}"#.utf8))
     static let claims = Base64URL.encode(Array(#"{"sub":"a"}"#.utf8))
 

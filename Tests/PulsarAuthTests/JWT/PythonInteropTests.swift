@@ -4,7 +4,7 @@ import PulsarAuth
 
 /// Tokens minted here are verified by PyJWT when `PULSARKIT_PYTHON` names a Python
 /// with `jwt` and `cryptography` installed (see scripts/jwt-fixtures.py).
-@Suite struct PythonInteropTests {
+@Suite(.timeLimit(.minutes(3))) struct PythonInteropTests {
     static let python = ProcessInfo.processInfo.environment["PULSARKIT_PYTHON"]
 
     static let script: String = {

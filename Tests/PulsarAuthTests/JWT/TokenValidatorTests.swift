@@ -1,7 +1,7 @@
 import Testing
 import PulsarAuth
 
-@Suite struct TokenValidatorTests {
+@Suite(.timeLimit(.minutes(2))) struct TokenValidatorTests {
     static let now: UInt64 = 1_700_000_000
     static let later: UInt64 = 1_800_000_000
 

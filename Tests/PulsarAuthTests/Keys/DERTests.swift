@@ -1,7 +1,7 @@
 import Testing
 import PulsarAuth
 
-@Suite struct DERTests {
+@Suite(.timeLimit(.minutes(2))) struct DERTests {
     @Test func objectIdentifiers() throws {
         #expect(hexString(ASN1ObjectIdentifier.rsaEncryption.derContent) == "2a864886f70d010101")
         #expect(hexString(ASN1ObjectIdentifier.ecPublicKey.derContent) == "2a8648ce3d0201")
@@ -44,7 +44,7 @@ import PulsarAuth
     }
 }
 
-@Suite struct PEMTests {
+@Suite(.timeLimit(.minutes(2))) struct PEMTests {
     static let rfc7515PublicPEM = """
         -----BEGIN PUBLIC KEY-----
         MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV7

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// The committed key files written by PyJWT/cryptography (see Fixtures/jwt/README.md).
-@Suite struct KeyFixtureTests {
+@Suite(.timeLimit(.minutes(2))) struct KeyFixtureTests {
     @Test func rsaKeysParseAndReencodeExactly() throws {
         let privateDER = try Fixtures.bytes("rsa-private.der")
         let publicDER = try Fixtures.bytes("rsa-public.der")
@@ -97,7 +97,7 @@ import Darwin
     }
 }
 
-@Suite struct SecretKeyAndSourceTests {
+@Suite(.timeLimit(.minutes(2))) struct SecretKeyAndSourceTests {
     @Test func secretKeyFileFormats() throws {
         let raw = try Fixtures.bytes("hs256-secret.key")
         let base64Text = try Fixtures.bytes("hs256-secret.key.b64")

@@ -21,7 +21,7 @@ enum RFC7515RSAKey {
     }
 }
 
-@Suite struct RSATests {
+@Suite(.timeLimit(.minutes(3))) struct RSATests {
     /// PKCS #1 v1.5 is deterministic, so signing A.2's input must reproduce A.2's signature.
     @Test func rfc7515AppendixA2SignAndVerify() throws {
         let key = try RFC7515RSAKey.privateKey()

@@ -2,7 +2,7 @@ import PulsarClient
 import PulsarWire
 import Testing
 
-@Suite("Acknowledgement, negative acknowledgement, ack timeout")
+@Suite("Acknowledgement, negative acknowledgement, ack timeout", .timeLimit(.minutes(1)))
 struct AcknowledgementTests {
     func options(_ type: SubscriptionType, _ configure: (inout ConsumerOptions) -> Void = { _ in }) -> ConsumerOptions {
         var options = ConsumerOptions()

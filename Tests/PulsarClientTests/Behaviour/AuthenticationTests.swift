@@ -4,7 +4,7 @@ import PulsarWire
 import Synchronization
 import Testing
 
-@Suite("Token authentication (client side)")
+@Suite("Token authentication (client side)", .timeLimit(.minutes(1)))
 struct AuthenticationTests {
     func connectCommand(of broker: FakeBroker) -> CommandConnect? {
         for case .connect(let connect) in broker.commands { return connect }

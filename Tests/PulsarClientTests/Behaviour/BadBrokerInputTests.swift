@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 /// A scripted broker that misbehaves: the client must report errors and recover, never crash or hang.
-@Suite("Bad broker input")
+@Suite("Bad broker input", .timeLimit(.minutes(1)))
 struct BadBrokerInputTests {
     func sends(_ broker: FakeBroker) -> [(connection: Int, send: CommandSend)] {
         broker.received.compactMap { entry in

@@ -2,7 +2,7 @@ import PulsarClient
 import PulsarWire
 import Testing
 
-@Suite("Dead-letter and retry-letter topics")
+@Suite("Dead-letter and retry-letter topics", .timeLimit(.minutes(1)))
 struct DeadLetterTests {
     @Test("past maxRedeliverCount a message goes to the dead-letter topic", arguments: BrokerKind.allCases)
     func deadLetter(kind: BrokerKind) async throws {

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// The Swift client against the emulator with token authentication and authorization on.
-@Suite("Token authentication and authorization against the emulator")
+@Suite("Token authentication and authorization against the emulator", .timeLimit(.minutes(1)))
 struct EmulatorAuthenticationTests {
     static func configuration(clock: ManualClock? = nil) -> EmulatorConfiguration {
         var configuration = EmulatorConfiguration()

@@ -2,7 +2,7 @@ import PulsarClient
 import PulsarWire
 import Testing
 
-@Suite("Partitioned topics")
+@Suite("Partitioned topics", .timeLimit(.minutes(1)))
 struct PartitionedTopicTests {
     /// pulsar-lite's `default_partitions` makes every new topic partitioned; the emulator has no way yet to create a
     /// partitioned topic (no admin API, and it answers PARTITIONED_METADATA with 0 for unknown topics).

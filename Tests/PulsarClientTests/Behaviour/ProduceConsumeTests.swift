@@ -2,7 +2,7 @@ import PulsarClient
 import PulsarWire
 import Testing
 
-@Suite("Produce and consume")
+@Suite("Produce and consume", .timeLimit(.minutes(1)))
 struct ProduceConsumeTests {
     func earliest(_ type: SubscriptionType = .exclusive) -> ConsumerOptions {
         var options = ConsumerOptions()

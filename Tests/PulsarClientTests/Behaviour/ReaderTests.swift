@@ -3,7 +3,7 @@ import PulsarEmulator
 import PulsarWire
 import Testing
 
-@Suite("Readers and seek")
+@Suite("Readers and seek", .timeLimit(.minutes(1)))
 struct ReaderTests {
     func fill(_ topic: String, _ client: PulsarClient, count: Int = 5) async throws -> [MessageID] {
         var options = ProducerOptions()

@@ -4,7 +4,7 @@ import PulsarWire
 import Synchronization
 import Testing
 
-@Suite("Reconnecting after the broker cuts every connection")
+@Suite("Reconnecting after the broker cuts every connection", .timeLimit(.minutes(1)))
 struct ReconnectTests {
     func fastReconnect(_ configuration: inout ClientConfiguration) {
         configuration.initialReconnectBackoff = .milliseconds(20)

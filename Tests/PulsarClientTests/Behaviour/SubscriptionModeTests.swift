@@ -2,7 +2,7 @@ import PulsarClient
 import PulsarWire
 import Testing
 
-@Suite("Subscription types, access modes, delayed delivery, several topics")
+@Suite("Subscription types, access modes, delayed delivery, several topics", .timeLimit(.minutes(1)))
 struct SubscriptionModeTests {
     @Test("Key_Shared gives each key to one consumer, in order", arguments: BrokerKind.allCases)
     func keyShared(kind: BrokerKind) async throws {

@@ -2,7 +2,7 @@
 import PulsarWire
 import Testing
 
-@Suite("Backoff and service URL iteration")
+@Suite("Backoff and service URL iteration", .timeLimit(.minutes(1)))
 struct BackoffTests {
     @Test func doublesUpToTheMaximumAndResets() {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(500), jitter: 0)

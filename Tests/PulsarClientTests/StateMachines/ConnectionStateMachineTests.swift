@@ -2,7 +2,7 @@
 import PulsarWire
 import Testing
 
-@Suite("ConnectionStateMachine")
+@Suite("ConnectionStateMachine", .timeLimit(.minutes(1)))
 struct ConnectionStateMachineTests {
     typealias Machine = ConnectionStateMachine
     let start = ContinuousClock.now

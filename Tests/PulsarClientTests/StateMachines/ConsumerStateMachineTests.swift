@@ -2,7 +2,7 @@
 import PulsarWire
 import Testing
 
-@Suite("ConsumerStateMachine")
+@Suite("ConsumerStateMachine", .timeLimit(.minutes(1)))
 struct ConsumerStateMachineTests {
     typealias Machine = ConsumerStateMachine<Int>
     let start = ContinuousClock.now

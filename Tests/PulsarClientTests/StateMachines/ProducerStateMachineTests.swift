@@ -2,7 +2,7 @@
 import PulsarWire
 import Testing
 
-@Suite("ProducerStateMachine")
+@Suite("ProducerStateMachine", .timeLimit(.minutes(1)))
 struct ProducerStateMachineTests {
     typealias Machine = ProducerStateMachine<Int>
     let start = ContinuousClock.now

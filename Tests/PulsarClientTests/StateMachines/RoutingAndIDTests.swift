@@ -2,7 +2,7 @@
 import PulsarWire
 import Testing
 
-@Suite("Routing, message ids, configuration")
+@Suite("Routing, message ids, configuration", .timeLimit(.minutes(1)))
 struct RoutingAndIDTests {
     @Test func javaStringHashRoutesLikeTheJavaClient() {
         // "key-1".hashCode() = 101943363 in Java (computed independently); 101943363 % 7 = 4.
@@ -81,7 +81,7 @@ struct RoutingAndIDTests {
     }
 }
 
-@Suite("Retry-letter decisions")
+@Suite("Retry-letter decisions", .timeLimit(.minutes(1)))
 struct RetryLetterDecisionTests {
     let original = Message(messageID: MessageID(ledgerId: 3, entryId: 9), payload: [1], properties: ["app": "x"],
                            topic: "persistent://public/default/orders")

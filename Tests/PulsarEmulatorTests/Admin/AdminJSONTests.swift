@@ -2,7 +2,7 @@ import PulsarSupport
 import Testing
 @testable import PulsarEmulator
 
-@Suite struct AdminJSONTests {
+@Suite(.timeLimit(.minutes(1))) struct AdminJSONTests {
     @Test func encodesCompactlyInInsertionOrder() {
         let value: JSONValue = ["b": 1, "a": [true, nil, 1.5, "x"], "c": [:]]
         #expect(value.encoded() == #"{"b":1,"a":[true,null,1.5,"x"],"c":{}}"#)

@@ -2,7 +2,7 @@ import PulsarAuth
 import Testing
 @testable import PulsarEmulator
 
-@Suite struct AdminPoliciesTests {
+@Suite(.timeLimit(.minutes(1))) struct AdminPoliciesTests {
     private let path = "/admin/v2/namespaces/public/default/deduplication"
 
     @Test func deduplicationPolicyOverridesTheBrokerSettingUntilRemoved() throws {

@@ -3,7 +3,7 @@ import PulsarWire
 import Testing
 @testable import PulsarEmulator
 
-@Suite struct AdminRouterTests {
+@Suite(.timeLimit(.minutes(1))) struct AdminRouterTests {
     let topic = "persistent://public/default/orders"
     let path = "/admin/v2/persistent/public/default/orders"
 

@@ -37,7 +37,7 @@ private func parse(_ text: String, limits: HTTPRequestParser.Limits = .init()) -
     return results[0]
 }
 
-@Suite struct HTTPRequestParserTests {
+@Suite(.timeLimit(.minutes(1))) struct HTTPRequestParserTests {
     @Test func simpleGetWithPathSegmentsAndQuery() throws {
         let (requests, error) = parse("GET /admin/v2/persistent/public/default/my%2Dtopic/stats?force=true&x=a+b HTTP/1.1\r\nHost: localhost:8080\r\nAccept: */*\r\n\r\n")
         #expect(error == nil)
@@ -181,7 +181,7 @@ private func parse(_ text: String, limits: HTTPRequestParser.Limits = .init()) -
     }
 }
 
-@Suite struct HTTPResponseTests {
+@Suite(.timeLimit(.minutes(1))) struct HTTPResponseTests {
     @Test func serialisesStatusHeadersLengthAndBody() {
         let response = HTTPResponse.json(["partitions": 3])
         #expect(String(decoding: response.serialized(keepAlive: true), as: UTF8.self)

@@ -3,7 +3,7 @@ import PulsarWire
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Admin REST: bearer tokens, 401 / 403, and the permission endpoints")
+@Suite("Admin REST: bearer tokens, 401 / 403, and the permission endpoints", .timeLimit(.minutes(1)))
 struct AdminAuthTests {
     static func harness(authentication: Bool = true) -> AdminHarness {
         var configuration = EmulatorConfiguration()

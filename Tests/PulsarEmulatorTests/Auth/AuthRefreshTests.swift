@@ -3,7 +3,7 @@ import PulsarWire
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Broker: token expiry on open connections, AUTH_CHALLENGE and AUTH_RESPONSE")
+@Suite("Broker: token expiry on open connections, AUTH_CHALLENGE and AUTH_RESPONSE", .timeLimit(.minutes(1)))
 struct AuthRefreshTests {
     /// A broker checking every 60 s (the default) with keep-alive out of the way, and a token expiring in 90 s.
     static func setUp(refresh: Bool = true) -> (BrokerHarness, ConnectionID, Int64) {

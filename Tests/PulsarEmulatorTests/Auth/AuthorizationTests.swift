@@ -2,7 +2,7 @@ import PulsarWire
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Authorization: superusers, tenant admins, namespace and topic grants")
+@Suite("Authorization: superusers, tenant admins, namespace and topic grants", .timeLimit(.minutes(1)))
 struct AuthorizationTests {
     static let orders = try! TopicName("persistent://shop/sales/orders")
 

@@ -3,7 +3,7 @@ import PulsarWire
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Broker: token authentication on CONNECT")
+@Suite("Broker: token authentication on CONNECT", .timeLimit(.minutes(1)))
 struct ConnectAuthenticationTests {
     struct FixtureCase: Sendable, CustomTestStringConvertible {
         let name: String

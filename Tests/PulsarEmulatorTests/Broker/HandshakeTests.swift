@@ -2,7 +2,7 @@ import Testing
 import PulsarWire
 @testable import PulsarEmulator
 
-@Suite("Broker: handshake, keep-alive and bad input")
+@Suite("Broker: handshake, keep-alive and bad input", .timeLimit(.minutes(1)))
 struct HandshakeTests {
     @Test("CONNECT is answered with CONNECTED at min(client, broker) protocol version and the max message size")
     func connect() throws {

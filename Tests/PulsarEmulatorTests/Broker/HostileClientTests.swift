@@ -4,7 +4,7 @@ import PulsarWire
 
 /// Broker-state regression tests for hostile or buggy clients (no I/O): each case corrupted or froze the emulator
 /// before its fix.
-@Suite("Broker: hostile clients")
+@Suite("Broker: hostile clients", .timeLimit(.minutes(1)))
 struct HostileClientTests {
     private func setUp(type: SubscriptionType = .exclusive) -> (BrokerHarness, producer: ConnectionID, consumer: ConnectionID) {
         var broker = BrokerHarness()

@@ -2,7 +2,7 @@ import Testing
 import PulsarWire
 @testable import PulsarEmulator
 
-@Suite("Broker: producing, dispatch under permits, acknowledgement")
+@Suite("Broker: producing, dispatch under permits, acknowledgement", .timeLimit(.minutes(1)))
 struct ProduceConsumeTests {
     @Test("producers get unique generated names; a taken name gets ProducerBusy")
     func producerNames() {

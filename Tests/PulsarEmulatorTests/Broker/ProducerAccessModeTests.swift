@@ -2,7 +2,7 @@ import PulsarWire
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Broker: producer access modes and topic epochs, as AbstractTopic decides them")
+@Suite("Broker: producer access modes and topic epochs, as AbstractTopic decides them", .timeLimit(.minutes(1)))
 struct ProducerAccessModeTests {
     private func error(_ command: Command?) -> (ServerError, String)? {
         guard case .error(let error)? = command else { return nil }

@@ -2,7 +2,7 @@ import Testing
 import PulsarWire
 @testable import PulsarEmulator
 
-@Suite("Broker: redelivery, unsubscribe, seek, last message id")
+@Suite("Broker: redelivery, unsubscribe, seek, last message id", .timeLimit(.minutes(1)))
 struct RedeliveryTests {
     private func setUp(type: SubscriptionType, count: Int = 3,
                        retention: EmulatorConfiguration.RetentionPolicy = .untilAcknowledged) -> (BrokerHarness, ConnectionID, ConnectionID) {

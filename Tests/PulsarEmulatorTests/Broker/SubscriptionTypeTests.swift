@@ -2,7 +2,7 @@ import Testing
 import PulsarWire
 @testable import PulsarEmulator
 
-@Suite("Broker: Failover and Key_Shared")
+@Suite("Broker: Failover and Key_Shared", .timeLimit(.minutes(1)))
 struct SubscriptionTypeTests {
     @Test("Failover: one active consumer by name; ACTIVE_CONSUMER_CHANGE to all on a switch, to a standby newcomer alone")
     func failover() {
@@ -165,7 +165,7 @@ struct SubscriptionTypeTests {
     }
 }
 
-@Suite("Broker: schemas and deduplication")
+@Suite("Broker: schemas and deduplication", .timeLimit(.minutes(1)))
 struct SchemaDedupTests {
     private let stringSchema = Schema(name: "String", schemaData: [], type: .string)
     private let jsonSchema = Schema(name: "Order", schemaData: Array("{\"type\":\"record\"}".utf8), type: .json)

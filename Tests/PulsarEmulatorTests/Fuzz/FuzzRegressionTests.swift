@@ -4,7 +4,7 @@ import Testing
 
 /// Replays the inputs under `Fixtures/fuzz/http/` (what `scripts/fuzz http` found, kept as regressions) through the
 /// HTTP request parser's fuzz body.
-@Suite("Fuzz regressions: admin HTTP parser")
+@Suite("Fuzz regressions: admin HTTP parser", .timeLimit(.minutes(1)))
 struct HTTPFuzzRegressionTests {
     @Test("http: regressions")
     func regressions() {

@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Cursor")
+@Suite("Cursor", .timeLimit(.minutes(1)))
 struct CursorTests {
     @Test("individual acks advance the mark-delete position across contiguous runs")
     func individual() {

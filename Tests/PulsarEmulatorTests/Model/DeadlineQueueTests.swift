@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Deadline queue")
+@Suite("Deadline queue", .timeLimit(.minutes(1)))
 struct DeadlineQueueTests {
     @Test("deadlines come out in time order, equal ones in scheduling order, and only once due")
     func ordering() {

@@ -2,7 +2,7 @@ import PulsarWire
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Ledgers: rollover, message ids and the broker's default trimming")
+@Suite("Ledgers: rollover, message ids and the broker's default trimming", .timeLimit(.minutes(1)))
 struct LedgerTests {
     private func log(maxEntries: Int, ids: LedgerIDAllocator = LedgerIDAllocator()) -> TopicLog {
         TopicLog(ledgerIds: ids, rollover: LedgerRollover(maxEntries: maxEntries))

@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarEmulator
 
-@Suite("Topic log and entry arena")
+@Suite("Topic log and entry arena", .timeLimit(.minutes(1)))
 struct TopicLogTests {
     private func append(_ log: inout TopicLog, _ text: String, publishTime: UInt64 = 0) -> Int64 {
         Array(text.utf8).withUnsafeBytes {

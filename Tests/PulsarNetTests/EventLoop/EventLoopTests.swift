@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarNet
 
-@Suite struct EventLoopTests {
+@Suite(.timeLimit(.minutes(1))) struct EventLoopTests {
     @Test func privateLoopCarriesTrafficAndShutsDown() async throws {
         let loop = try EventLoop(name: "test-loop")
         let listener = try TCPListener.bind(
@@ -52,7 +52,7 @@ import Testing
     }
 }
 
-@Suite struct EventLoopExecutorTests {
+@Suite(.timeLimit(.minutes(1))) struct EventLoopExecutorTests {
     @Test func tasksPreferringTheLoopRunOnItsThreadAndDoIO() async throws {
         let pair = try await Transport.tcpPair(host: "127.0.0.1", watermarks: .default)
         defer { pair.close() }

@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarNet
 
-@Suite struct SocketAddressTests {
+@Suite(.timeLimit(.minutes(1))) struct SocketAddressTests {
     @Test func parsesNumericAddresses() throws {
         let v4 = try SocketAddress(ipAddress: "127.0.0.1", port: 6650)
         #expect(v4.family == .ipv4 && v4.host == "127.0.0.1" && v4.port == 6650)

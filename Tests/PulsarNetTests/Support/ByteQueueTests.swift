@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarNet
 
-@Suite struct ByteQueueTests {
+@Suite(.timeLimit(.minutes(1))) struct ByteQueueTests {
     private func drain(_ queue: inout ByteQueue, by maxLength: Int = .max) -> [UInt8] {
         var result: [UInt8] = []
         while !queue.isEmpty { result += queue.read(maxLength: maxLength) }

@@ -46,15 +46,16 @@ struct Transport: Sendable, CustomTestStringConvertible {
     }
 }
 
-/// Suspends (yielding, not sleeping) until `condition` holds; records an issue if it never does.
+/// Suspends (yielding, not sleeping) until `condition` holds; records an issue if it does not within 10 s.
 func waitUntil(
     _ what: Comment, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
 ) async {
-    for _ in 0..<2_000_000 {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
         if condition() { return }
         await Task.yield()
     }
-    Issue.record("gave up waiting until \(what)", sourceLocation: sourceLocation)
+    Issue.record("gave up waiting until \(what) (10 s)", sourceLocation: sourceLocation)
 }
 
 /// Internal introspection shared by both stream kinds.

@@ -103,7 +103,7 @@ import Testing
     }
 }
 
-@Suite struct FileDescriptorLeakTests {
+@Suite(.timeLimit(.minutes(1))) struct FileDescriptorLeakTests {
     /// Opens `count` connected pairs and returns them with the inodes of all their sockets.
     private func openPairs(_ count: Int) async throws -> ([StreamPair], Set<UInt64>) {
         var pairs: [StreamPair] = []

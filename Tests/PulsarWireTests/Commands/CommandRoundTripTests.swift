@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarWire
 
-@Suite("Commands round trip")
+@Suite("Commands round trip", .timeLimit(.minutes(2)))
 struct CommandRoundTripTests {
     @Test("every command, fully populated, survives encode → decode", arguments: everyCommandFullyPopulated)
     func fullyPopulated(command: Command) throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// A `BaseCommand` may repeat its `type` field; protobuf says the last one wins. Hostile peers use that to make a
 /// decoder loop or recurse: these cases must decode once, with bounded work.
-@Suite("Command envelope with repeated type fields")
+@Suite("Command envelope with repeated type fields", .timeLimit(.minutes(2)))
 struct EnvelopeMergeTests {
     @Test("the 14-byte frame that crashed the emulator before CONNECT decodes (last type wins)")
     func crashFrame() throws {

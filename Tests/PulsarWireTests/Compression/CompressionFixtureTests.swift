@@ -1,7 +1,7 @@
 import PulsarWire
 import Testing
 
-@Suite struct CompressionFixtureTests {
+@Suite(.timeLimit(.minutes(2))) struct CompressionFixtureTests {
     @Test func fixturesArePresent() {
         #expect(CompressionFixtures.inputs.count >= 8)
         #expect(CompressionFixtures.compressed.count >= 50)

@@ -2,7 +2,7 @@ import PulsarWire
 import Testing
 
 /// Decompressors must reject malformed input with an error, never trap or hang.
-@Suite struct MalformedInputTests {
+@Suite(.timeLimit(.minutes(2))) struct MalformedInputTests {
     /// One valid stream per codec variant to damage.
     static let samples: [CompressionFixtures.Compressed] = CompressionFixtures.compressed.filter {
         ["pulsar-batch", "short-text", "rle-literals", "alphabet4"].contains($0.input)

@@ -1,7 +1,7 @@
 import PulsarWire
 import Testing
 
-@Suite struct RoundTripTests {
+@Suite(.timeLimit(.minutes(2))) struct RoundTripTests {
     @Test(arguments: [PayloadCompression.Codec.none, .lz4, .zlib, .zstd, .snappy])
     func randomizedRoundTrip(_ codec: PayloadCompression.Codec) throws {
         var rng = SplitMix64(seed: 0x5EED_0001)

@@ -4,7 +4,7 @@ import Testing
 
 /// Our compressors' output, decompressed by the reference libraries through Python
 /// (`PULSARKIT_PYTHON` must name a Python with `lz4`, `python-snappy` and `zstandard`).
-@Suite struct PythonRefereeTests {
+@Suite(.timeLimit(.minutes(3))) struct PythonRefereeTests {
     static let python = ProcessInfo.processInfo.environment["PULSARKIT_PYTHON"]
 
     static let script = """

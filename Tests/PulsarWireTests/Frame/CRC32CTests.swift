@@ -1,7 +1,7 @@
 import Testing
 import PulsarWire
 
-@Suite("CRC32C")
+@Suite("CRC32C", .timeLimit(.minutes(2)))
 struct CRC32CTests {
     /// Bit-at-a-time reference implementation of the same polynomial.
     private func reference(_ bytes: [UInt8]) -> UInt32 {

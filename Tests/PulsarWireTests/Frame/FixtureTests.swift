@@ -3,7 +3,7 @@ import Testing
 
 /// Golden frames captured from the official Apache client (PyPI pulsar-client, C++ core) and from an independent
 /// broker (PyPI pulsar-lite): every one must decode, and re-encode to the same bytes.
-@Suite("Golden frames from the official client and pulsar-lite")
+@Suite("Golden frames from the official client and pulsar-lite", .timeLimit(.minutes(2)))
 struct FixtureTests {
     static let fixtures = FrameFixture.all
 

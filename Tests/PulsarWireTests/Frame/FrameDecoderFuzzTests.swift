@@ -1,7 +1,7 @@
 import Testing
 import PulsarWire
 
-@Suite("Frame decoder under random input")
+@Suite("Frame decoder under random input", .timeLimit(.minutes(2)))
 struct FrameDecoderFuzzTests {
     /// Feeds `bytes` and drains the decoder; it must return frames, nil or throw, never trap or spin.
     private func drain(_ bytes: [UInt8], generator: inout SplitMix64) -> Int {

@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarWire
 
-@Suite("Frame decoder")
+@Suite("Frame decoder", .timeLimit(.minutes(2)))
 struct FrameDecoderTests {
     private let send = Command.send(CommandSend(producerId: 1, sequenceId: 7, numMessages: 1))
     private let metadata = MessageMetadata(producerName: "p-1", sequenceId: 7, publishTime: 1_700_000_000_000,

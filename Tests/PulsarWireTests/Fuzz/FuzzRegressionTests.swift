@@ -4,7 +4,7 @@ import Testing
 
 /// Replays the inputs under `Fixtures/fuzz/<target>/` (what `scripts/fuzz` found, kept as regressions) and the golden
 /// frames through the PulsarWire fuzz bodies: none may trap or break a round-trip property.
-@Suite("Fuzz regressions: PulsarWire")
+@Suite("Fuzz regressions: PulsarWire", .timeLimit(.minutes(2)))
 struct WireFuzzRegressionTests {
     static func inputs(_ target: String) -> [[UInt8]] {
         let folder = FrameFixture.packageRoot.appendingPathComponent("Fixtures/fuzz/\(target)")

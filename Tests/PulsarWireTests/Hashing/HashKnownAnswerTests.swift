@@ -3,7 +3,7 @@ import PulsarWire
 
 /// Known answers for the hashes Pulsar routes by, taken from Apache Pulsar's own tests (and SMHasher's check value),
 /// so a change that made our hash disagree with the broker or the other clients fails here.
-@Suite("Hashing: known answers")
+@Suite("Hashing: known answers", .timeLimit(.minutes(2)))
 struct HashKnownAnswerTests {
     /// `Murmur3_32Hash.makeHash` (sign bit cleared) as asserted by Apache Pulsar:
     /// apache/pulsar-client-cpp tests/HashTest.cc (testMurmur3_32Hash) and

@@ -1,7 +1,7 @@
 import Testing
 import PulsarWire
 
-@Suite("Batch payloads")
+@Suite("Batch payloads", .timeLimit(.minutes(2)))
 struct BatchTests {
     private let messages = [
         BatchedMessage(metadata: SingleMessageMetadata(properties: [KeyValue(key: "x", value: "1")], partitionKey: "k1",

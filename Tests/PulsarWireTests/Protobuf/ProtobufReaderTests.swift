@@ -1,7 +1,7 @@
 import Testing
 @testable import PulsarWire
 
-@Suite("Protobuf reader and writer")
+@Suite("Protobuf reader and writer", .timeLimit(.minutes(2)))
 struct ProtobufReaderTests {
     private func readVarint(_ bytes: [UInt8]) throws -> UInt64 {
         try bytes.withUnsafeBytes { buffer in
