@@ -113,10 +113,32 @@ func receive(_ count: Int, from consumer: Consumer, timeout: Duration = .seconds
 
 struct TestTimeout: Error {}
 
-/// Asserts that nothing arrives within `window` (used only to prove an absence).
-func expectNothing(from consumer: Consumer, within window: Duration = .milliseconds(300)) async throws {
+/// Asserts that nothing arrives within `window`. Only for an absence no event can prove (a timer that must not fire):
+/// `window` must be long enough that what it rules out would surely have arrived by then on a loaded machine.
+func expectNothing(from consumer: Consumer, within window: Duration) async throws {
     let message = try await consumer.receive(timeout: window)
     #expect(message == nil, "unexpected \(String(describing: message))")
+}
+
+/// Proves that nothing more is due on `consumer` without waiting out a silence: sends a marker message to `topic` and
+/// expects it to be the next message (a broker dispatches a subscription in order, so whatever is still due comes
+/// first). On pulsar-lite, repeats of the ids in `received` (its duplicate dispatches, see `receive`) are skipped.
+func expectMarkerNext(on consumer: Consumer, topic: String, client: PulsarClient, broker: TestBroker,
+                      received: [Message] = [], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let producer = try await client.makeProducer(topic: topic)
+    try await producer.send(bytes("marker"))
+    await producer.close()
+    let repeatable = broker.kind == .pulsarLite ? Set(received.map(\.messageID)) : []
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline, let message = try await consumer.receive(timeout: deadline - .now) {
+        try consumer.acknowledge(message)
+        if message.redeliveryCount == 0, repeatable.contains(message.messageID) { continue }
+        #expect(message.string == "marker", "\(message) (\(message.string)) came before the marker",
+                sourceLocation: sourceLocation)
+        return
+    }
+    Issue.record("the marker did not arrive within 10 s", sourceLocation: sourceLocation)
+    throw TestTimeout()
 }
 
 /// Polls until `condition` holds (for broker-side state that has no event to await), failing after 10 s.
