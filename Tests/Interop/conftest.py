@@ -149,23 +149,36 @@ def receive_all(consumer, count, timeout_millis=5000, ack=True):
     return messages
 
 
-def drain(consumer, timeout_millis=500, ack=True, deadline_seconds=30):
-    """Every message that arrives until the consumer stays quiet for `timeout_millis`; fails if messages keep coming
-    past `deadline_seconds` (a redelivery loop must fail the test, not hang it)."""
-    messages = []
+def receive_from(consumers, count, ack=True, deadline_seconds=30):
+    """Receives `count` messages in all from `consumers` (polled in turn) and returns each consumer's share, in order.
+    The total ends it, not a quiet spell (which a loaded machine can produce at any moment); fails if the messages
+    have not all come within `deadline_seconds`."""
+    shares = [[] for _ in consumers]
     deadline = time.monotonic() + deadline_seconds
-    while True:
-        assert time.monotonic() < deadline, f"still receiving after {deadline_seconds} s ({len(messages)} messages)"
-        try:
-            message = consumer.receive(timeout_millis=timeout_millis)
-        except pulsar.Timeout:
-            return messages
-        if ack:
-            consumer.acknowledge(message)
-        messages.append(message)
+    while sum(map(len, shares)) < count:
+        assert time.monotonic() < deadline, f"only {sum(map(len, shares))} of {count} messages in {deadline_seconds} s"
+        for share, consumer in zip(shares, consumers):
+            try:
+                message = consumer.receive(timeout_millis=20)
+            except pulsar.Timeout:
+                continue
+            if ack:
+                consumer.acknowledge(message)
+            share.append(message)
+    return shares
 
 
-def assert_no_message(consumer, timeout_millis=300):
-    """Asserts that nothing arrives within a short window (used only to prove an absence)."""
-    with pytest.raises(pulsar.Timeout):
-        consumer.receive(timeout_millis=timeout_millis)
+def assert_marker_next(consumer, producer, marker=b"marker"):
+    """Proves that nothing more is due on `consumer` without waiting out a silence: `producer` (of the consumer's
+    topic) sends `marker`, and it must be the next message (the broker dispatches in order, redeliveries first)."""
+    producer.send(marker)
+    message = consumer.receive(timeout_millis=10_000)
+    consumer.acknowledge(message)
+    assert message.data() == marker, f"{message.data()!r} came before the marker"
+
+
+def topic_stats(emulator, topic):
+    """The admin API's stats of `topic` (the broker's state once every request sent before has been handled)."""
+    path = topic.replace("persistent://", "persistent/").replace("non-persistent://", "non-persistent/")
+    with urllib.request.urlopen(f"{emulator.admin_url}/admin/v2/{path}/stats", timeout=10) as response:
+        return json.load(response)

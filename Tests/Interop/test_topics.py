@@ -4,7 +4,7 @@ import uuid
 
 import pulsar
 
-from conftest import assert_no_message, receive_all
+from conftest import assert_marker_next, receive_all
 
 
 def test_partitioned_topic_created_at_start_takes_and_delivers_every_message(make_emulator, topic):
@@ -36,7 +36,7 @@ def test_non_persistent_topic_delivers_to_connected_consumers_and_keeps_nothing(
     consumer = client.subscribe(topic, "sub", initial_position=pulsar.InitialPosition.Earliest)
     producer.send(b"live")
     assert consumer.receive(timeout_millis=5000).data() == b"live"
-    assert_no_message(consumer)
+    assert_marker_next(consumer, producer)
 
 
 def test_pattern_subscription_reads_every_matching_topic(client):
