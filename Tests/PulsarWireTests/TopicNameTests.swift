@@ -1,7 +1,7 @@
 import Testing
 import PulsarWire
 
-@Suite("Topic names")
+@Suite("Topic names", .timeLimit(.minutes(2)))
 struct TopicNameTests {
     @Test("short, namespaced and full forms resolve like the broker", arguments: [
         ("t", "persistent://public/default/t"),
