@@ -40,7 +40,7 @@ let package = Package(
         // Produces or consumes with the Swift client and prints JSON lines (the interop tests drive it).
         .executableTarget(name: "pulsar-client-probe", dependencies: ["PulsarClient"], swiftSettings: strict),
         .testTarget(name: "PulsarSupportTests", dependencies: ["PulsarSupport"], swiftSettings: strict),
-        .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire"], swiftSettings: strict),
+        .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire", "PulsarSupport"], swiftSettings: strict),
         .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
         .testTarget(name: "PulsarAuthTests", dependencies: ["PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),

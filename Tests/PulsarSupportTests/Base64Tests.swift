@@ -49,7 +49,7 @@ import PulsarSupport
     }
 
     @Test func roundTripsAllLengths() throws {
-        var generator = SeededGenerator(seed: 4648)
+        var generator = SeededRandom(seed: 4648)
         for length in 0..<70 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             #expect(try Base64URL.decode(Base64URL.encode(bytes)) == bytes)

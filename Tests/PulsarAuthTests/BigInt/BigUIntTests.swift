@@ -49,7 +49,7 @@ import PulsarAuth
     /// Division identity q·v + r = u with r < v on random operands of many sizes,
     /// including divisors with a top limb that forces Knuth's q̂ corrections.
     @Test func randomDivisionIdentity() {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for round in 0..<300 {
             let u = BigUInt.random(bitWidth: 64 + (round * 37) % 900, using: &generator)
             var v = BigUInt.random(bitWidth: 1 + (round * 53) % 600, using: &generator)
@@ -74,7 +74,7 @@ import PulsarAuth
     /// Montgomery exponentiation (odd moduli) agrees with plain square-and-multiply,
     /// which `power` uses for even moduli: compare m odd against the same computation mod 2m.
     @Test func montgomeryAgreesWithPlainArithmetic() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for bits in [64, 65, 128, 500, 1024, 2048] {
             var m = BigUInt.random(bitWidth: bits, using: &generator)
             if !m.isOdd { m = m + BigUInt(1) }
@@ -98,7 +98,7 @@ import PulsarAuth
     }
 
     @Test func randomBelowStaysInRange() {
-        var generator = SeededGenerator(seed: 9)
+        var generator = SeededRandom(seed: 9)
         let bound = BigUInt(1000)
         for _ in 0..<200 {
             let value = BigUInt.random(below: bound, using: &generator)
@@ -109,7 +109,7 @@ import PulsarAuth
 
 @Suite(.timeLimit(.minutes(2))) struct PrimeTests {
     @Test func knownPrimesAndComposites() {
-        var generator = SeededGenerator(seed: 1)
+        var generator = SeededRandom(seed: 1)
         let mersenne127 = (BigUInt(1) << 127) - BigUInt(1)
         let mersenne521 = (BigUInt(1) << 521) - BigUInt(1)
         #expect(PrimeGeneration.isProbablePrime(mersenne127, using: &generator))
@@ -127,7 +127,7 @@ import PulsarAuth
     }
 
     @Test func randomPrimeHasRequestedShape() {
-        var generator = SeededGenerator(seed: 3)
+        var generator = SeededRandom(seed: 3)
         let prime = PrimeGeneration.randomPrime(bitWidth: 256, using: &generator)
         #expect(prime.bitWidth == 256)
         #expect(prime.bit(254))

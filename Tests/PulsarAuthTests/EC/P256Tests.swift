@@ -97,7 +97,7 @@ enum RFC6979P256 {
     }
 
     @Test func generatedKeysSignAndVerify() throws {
-        var generator = SeededGenerator(seed: 99)
+        var generator = SeededRandom(seed: 99)
         for _ in 0..<3 {
             let key = P256PrivateKey.generate(using: &generator)
             let other = P256PrivateKey.generate(using: &generator)

@@ -64,7 +64,7 @@ enum RFC7515RSAKey {
         let clock = ContinuousClock()
         let start = clock.now
         let key = await offTheTestThreads {
-            var generator = SeededGenerator(seed: 2048)
+            var generator = SeededRandom(seed: 2048)
             return try! RSAPrivateKey.generate(bits: 2048, using: &generator)
         }
         print("RSA-2048 key generated in \(clock.now - start)")

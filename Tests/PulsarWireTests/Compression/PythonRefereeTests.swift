@@ -1,4 +1,5 @@
 import Foundation
+import PulsarSupport
 import PulsarWire
 import Testing
 
@@ -35,7 +36,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
 
         var inputs: [(String, [UInt8])] = CompressionFixtures.inputs.map { ($0, CompressionFixtures.read("\($0).raw")) }
-        var rng = SplitMix64(seed: 0x5EED_0002)
+        var rng = SeededRandom(seed: 0x5EED_0002)
         for k in 0..<12 { inputs.append(("random-\(k)", RandomData.make(using: &rng))) }
         let codecs: [PayloadCompression.Codec] = [.lz4, .zlib, .zstd, .snappy]
         for (name, raw) in inputs {

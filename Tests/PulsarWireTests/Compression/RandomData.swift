@@ -1,4 +1,5 @@
 import Foundation
+import PulsarSupport
 
 /// Deterministic test inputs of assorted shapes and sizes.
 enum RandomData {
@@ -8,7 +9,7 @@ enum RandomData {
 
     /// An input whose shape (random, low-entropy, text, runs, repeated chunks) and size
     /// (0 bytes to ~300 KiB, log-uniform) are drawn from `rng`.
-    static func make(using rng: inout SplitMix64) -> [UInt8] {
+    static func make(using rng: inout SeededRandom) -> [UInt8] {
         let size = Int(exp(Double.random(in: 0...log(300_000.0), using: &rng))) - 1
         var out: [UInt8] = []
         out.reserveCapacity(size)

@@ -1,10 +1,11 @@
-import Testing
+import PulsarSupport
 import PulsarWire
+import Testing
 
 @Suite("Frame decoder under random input", .timeLimit(.minutes(2)))
 struct FrameDecoderFuzzTests {
     /// Feeds `bytes` and drains the decoder; it must return frames, nil or throw, never trap or spin.
-    private func drain(_ bytes: [UInt8], generator: inout SplitMix64) -> Int {
+    private func drain(_ bytes: [UInt8], generator: inout SeededRandom) -> Int {
         var decoder = FrameDecoder(maxMessageSize: 64 * 1024)
         var frames = 0
         var index = 0
@@ -31,7 +32,7 @@ struct FrameDecoderFuzzTests {
 
     @Test("mutated valid frames never trap")
     func mutations() {
-        var generator = SplitMix64(seed: 0xC0FFEE)
+        var generator = SeededRandom(seed: 0xC0FFEE)
         let metadata = MessageMetadata(producerName: "p", sequenceId: 1, publishTime: 2, partitionKey: "key", numMessagesInBatch: 2)
         var valid: [UInt8] = []
         for command in everyCommandFullyPopulated.prefix(40) { FrameEncoder.encode(command, into: &valid) }
@@ -54,7 +55,7 @@ struct FrameDecoderFuzzTests {
 
     @Test("random bytes never trap")
     func randomBytes() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for _ in 0..<300 {
             let count = Int(generator.next() % 512)
             var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }

@@ -1,3 +1,4 @@
+import PulsarSupport
 import PulsarWire
 
 /// Feeds the same bytes to a ``FrameDecoder`` in different splits and collects the frames, in the manner of
@@ -15,7 +16,7 @@ enum FrameDecoderVerifier {
 
     /// Decodes `bytes` cut into chunks of pseudo-random sizes drawn from `seed`.
     static func randomChunks(_ bytes: [UInt8], seed: UInt64, decoder: FrameDecoder = FrameDecoder()) throws -> [Frame] {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         var chunks: [[UInt8]] = []
         var index = 0
         while index < bytes.count {
@@ -41,15 +42,3 @@ enum FrameDecoderVerifier {
     struct LeftoverBytes: Error { var count: Int }
 }
 
-/// A small deterministic PRNG so randomized tests reproduce from their seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
