@@ -17,28 +17,11 @@ public enum KeyFileIO {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// Reads a whole file.
+    /// Reads a whole file (at most `maximumFileSize` bytes).
     public static func read(path: String) throws(AuthError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            throw AuthError(.keyFileUnreadable, "cannot open key file \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var contents = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 {
-                contents.append(contentsOf: chunk[0..<count])
-                guard contents.count <= maximumFileSize else {
-                    throw AuthError(.keyFileUnreadable, "key file \(path) is larger than \(maximumFileSize) bytes")
-                }
-            }
-            if count < chunk.count {
-                guard ferror(file) == 0 else {
-                    throw AuthError(.keyFileUnreadable, "error reading key file \(path)")
-                }
-                return contents
-            }
+        switch SmallFile.read(path: path, maximumSize: maximumFileSize) {
+        case .success(let contents): return contents
+        case .failure(let failure): throw AuthError(.keyFileUnreadable, "cannot read key file \(path): \(failure.reason)")
         }
     }
 

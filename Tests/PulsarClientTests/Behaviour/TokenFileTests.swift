@@ -16,6 +16,18 @@ struct TokenFileTests {
             try await Authentication.tokenFile(file.path + "-missing").credentials()
         }
         #expect(missing?.code == .authentication)
+        #expect(missing?.message.contains("No such file or directory") == true)
+    }
+
+    @Test func aTokenFileLargerThanTheLimitIsRefusedWithItsReason() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(count: TokenFile.maximumSize + 1).write(to: file)
+        let tooLarge = await #expect(throws: PulsarClientError.self) {
+            try await Authentication.tokenFile(file.path).credentials()
+        }
+        #expect(tooLarge?.code == .authentication)
+        #expect(tooLarge?.message.contains("larger than \(TokenFile.maximumSize) bytes") == true)
     }
 
     /// More token files than the pool has threads, each a FIFO whose read blocks until this test (on the pool) writes
