@@ -21,7 +21,7 @@ final class ClientCore: Sendable {
     init(configuration: ClientConfiguration) throws {
         serviceURL = try configuration.validated()
         self.configuration = configuration
-        let timer = ClientTimer(resolution: configuration.timerResolution)
+        let timer = ClientTimer(clock: configuration.clock)
         let machine = ConnectionStateMachine.Configuration(
             keepAliveInterval: configuration.keepAliveInterval, connectionTimeout: configuration.connectionTimeout,
             operationTimeout: configuration.operationTimeout)
@@ -37,6 +37,9 @@ final class ClientCore: Sendable {
     }
 
     var logger: PulsarLogger { configuration.logger }
+
+    /// The clock of every protocol timer (``ClientConfiguration/clock``).
+    var clock: any PulsarClock { configuration.clock }
 
     func makeProducerId() -> UInt64 { nextProducerId.wrappingAdd(1, ordering: .relaxed).oldValue }
     func makeConsumerId() -> UInt64 { nextConsumerId.wrappingAdd(1, ordering: .relaxed).oldValue }
@@ -79,7 +82,7 @@ final class ClientCore: Sendable {
     /// Runs `attempt` until it succeeds, fails with an error that retrying cannot fix, or the operation timeout
     /// passes (then the last error is thrown), backing off between attempts.
     func retrying<T: Sendable>(_ what: String, _ attempt: () async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + configuration.operationTimeout
+        let deadline = clock.instant + configuration.operationTimeout
         var backoff = makeBackoff()
         while true {
             do {
@@ -87,13 +90,13 @@ final class ClientCore: Sendable {
             } catch let error as PulsarClientError {
                 guard error.isRetryable, !isClosed else { throw error }
                 let delay = backoff.next()
-                guard ContinuousClock.now + delay < deadline else {
+                guard clock.instant + delay < deadline else {
                     throw error.code == .timeout ? error
                         : PulsarClientError(error.code, "\(what): \(error.message) (gave up after \(configuration.operationTimeout))",
                                             serverError: error.serverError, topic: error.topic)
                 }
                 logger.info("\(what) failed (\(error)); retrying in \(delay)")
-                try await Task.sleep(for: delay)
+                try await clock.sleep(for: delay)
             }
         }
     }

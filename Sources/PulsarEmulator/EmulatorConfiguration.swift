@@ -23,7 +23,7 @@ public struct EmulatorConfiguration: Sendable {
     /// Create topics on first use (PRODUCER, SUBSCRIBE); when false such requests get TopicNotFound.
     public var allowAutoTopicCreation = true
     /// The time source; use ``ManualClock`` to control time in tests.
-    public var clock: any EmulatorClock = SystemClock()
+    public var clock: any PulsarClock = SystemClock()
     /// Version string sent in CONNECTED.
     public var serverVersion = "Pulsar Server 3.3.0 (PulsarKit emulator)"
     /// Partitions of topics auto-created by PARTITIONED_METADATA: 0 creates non-partitioned topics (the broker's

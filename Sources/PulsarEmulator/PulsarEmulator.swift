@@ -68,7 +68,6 @@ public final class PulsarEmulator: Sendable {
         self.adminServer = adminServer
         self.adminPort = adminServer?.localAddress.port
         self.adminURL = adminServer.map { Self.webServiceURL(configuration, port: $0.localAddress.port) }
-        let tick = Self.tickInterval(configuration)
         serverTask = Task.detached {
             await withDiscardingTaskGroup { group in
                 group.addTask {
@@ -78,9 +77,6 @@ public final class PulsarEmulator: Sendable {
                         continuation.yield(connection)
                     }
                 }
-                group.addTask {
-                    while (try? await Task.sleep(for: tick)) != nil { core.tick() }
-                }
                 if let adminServer { group.addTask { await adminServer.run() } }
                 for await connection in stream {
                     group.addTask { await ConnectionDriver(stream: connection, core: core).run() }
@@ -88,6 +84,7 @@ public final class PulsarEmulator: Sendable {
                 group.cancelAll()
             }
         }
+        core.startTimers()
         logger.info("listening on \(listener.localAddress), advertising \(serviceURL)")
         if let authentication = configuration.authentication { logger.info(authentication.summary) }
     }
@@ -131,10 +128,6 @@ public final class PulsarEmulator: Sendable {
         host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
     }
 
-    private static func tickInterval(_ configuration: EmulatorConfiguration) -> Duration {
-        min(.milliseconds(50), configuration.keepAliveInterval)
-    }
-
     /// Serves a new client over an in-memory stream (no port at all) and returns the client's end.
     public func connectInMemory() -> any ByteStream {
         let (client, server) = InMemoryDuplex.makePair()
@@ -146,6 +139,7 @@ public final class PulsarEmulator: Sendable {
     public func shutdown() async {
         if !isShutDown.exchange(true, ordering: .acquiringAndReleasing) {
             core.shutDown()
+            core.stopTimers()
             listener.close()
             adminServer?.shutdown()
             incoming.finish()
@@ -154,11 +148,13 @@ public final class PulsarEmulator: Sendable {
         await core.logger.flush()
     }
 
-    /// Moves a ``ManualClock`` forward and runs the timers that became due (keep-alive, delayed delivery).
-    /// Does nothing to the time of a ``SystemClock``, but still runs the timers.
+    /// Moves a ``ManualClock`` forward (waking every client and broker timer it reaches) and runs the broker's timers
+    /// that became due before returning (keep-alive, token expiry, delayed delivery). Does nothing to the time of a
+    /// ``SystemClock``, but still runs the due timers. After ``ManualClock/set(milliseconds:)`` (a wall-clock jump),
+    /// `advanceTime(by: .zero)` runs what the jump made due.
     public func advanceTime(by duration: Duration) {
         if let manual = configuration.clock as? ManualClock {
-            manual.advance(milliseconds: duration.wholeMilliseconds)
+            manual.advance(by: duration)
         }
         core.tick()
     }

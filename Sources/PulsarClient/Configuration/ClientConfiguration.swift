@@ -26,8 +26,12 @@ public struct ClientConfiguration: Sendable {
     public var clientVersion = "PulsarKit-Swift-\(ClientConfiguration.libraryVersion)"
     /// The advertised listener to ask for in LOOKUP (brokers with several listeners), or nil.
     public var listenerName: String?
-    /// How often timers run (batch flush delays, ack grouping, nack and ack-timeout redelivery, request deadlines).
-    public var timerResolution: Duration = .milliseconds(5)
+    /// The clock every protocol timer of the client reads: batch delay, ack grouping, nack delay, ack timeout, send
+    /// and operation timeouts, request deadlines, `receive(timeout:)`, reconnect backoff, keep-alive, and the publish
+    /// time a producer stamps (its wall clock). Share one ``ManualClock`` with an emulator and all of them move only
+    /// when the test advances it. What stays on real time: the operating system's own deadlines, opening a TCP
+    /// connection (``connectionTimeout`` inside ``Connector/tcp``) and name resolution.
+    public var clock: any PulsarClock = SystemClock()
     /// Where log lines go: by default warnings and errors to standard error, as `PulsarClient <level> <message>`.
     public var logger: PulsarLogger = .standardError(label: "PulsarClient")
 
@@ -45,7 +49,7 @@ public struct ClientConfiguration: Sendable {
     func validated() throws -> ServiceURL {
         let url = try ServiceURL(serviceURL)
         for (name, value) in [("operationTimeout", operationTimeout), ("connectionTimeout", connectionTimeout),
-                              ("keepAliveInterval", keepAliveInterval), ("timerResolution", timerResolution),
+                              ("keepAliveInterval", keepAliveInterval),
                               ("initialReconnectBackoff", initialReconnectBackoff)] where value <= .zero {
             throw PulsarClientError(.invalidConfiguration, "\(name) must be positive, got \(value)")
         }

@@ -40,19 +40,31 @@ final class Connection: Sendable, Tickable {
         var consumers: [UInt64: any ConsumerConnectionListener] = [:]
         var closeError: PulsarClientError?
         var closeHandlers: [@Sendable (Connection) -> Void] = []
+        var reported = ReportedDeadline()
+
+        /// The machine's next deadline, if the timer does not know it yet (called with the lock held).
+        mutating func deadlineToReport() -> PulsarInstant? { reported.report(machine.nextDeadline) }
     }
 
     /// The broker this connection serves (the logical address, as LOOKUP named it).
     let address: BrokerAddress
     let outbox: Outbox
     let settings: Settings
+    private let timer: ClientTimer
     private let state: Mutex<State>
 
-    init(address: BrokerAddress, stream: any ByteStream, settings: Settings) {
+    /// A connection over `stream`, whose deadlines `timer` drives (the caller registers it).
+    init(address: BrokerAddress, stream: any ByteStream, settings: Settings, timer: ClientTimer) {
         self.address = address
         self.settings = settings
+        self.timer = timer
         outbox = Outbox(stream: stream)
-        state = Mutex(State(machine: ConnectionStateMachine(configuration: settings.machine, now: .now)))
+        state = Mutex(State(machine: ConnectionStateMachine(configuration: settings.machine, now: timer.clock.instant)))
+    }
+
+    /// Tells the timer about a deadline the last operation created.
+    private func schedule(_ deadline: PulsarInstant?) {
+        if let deadline { timer.schedule(self, at: deadline) }
     }
 
     var logger: PulsarLogger { settings.logger }
@@ -79,11 +91,14 @@ final class Connection: Sendable, Tickable {
         }
         if let proxy = settings.proxyToBrokerURL { connect.proxyToBrokerUrl = proxy }
         let _: ConnectionStateMachine.Negotiated = try await withCheckedThrowingContinuation { continuation in
-            let (actions, failure) = state.withLock { state -> ([ConnectionStateMachine.Action], PulsarClientError?) in
-                if let error = state.closeError { return ([], error) }
+            let now = timer.clock.instant
+            let (actions, failure, deadline) = state.withLock { state -> ([ConnectionStateMachine.Action], PulsarClientError?, PulsarInstant?) in
+                if let error = state.closeError { return ([], error, nil) }
                 state.handshake = continuation
-                return (state.machine.handshakeStarted(connect, now: .now), nil)
+                let actions = state.machine.handshakeStarted(connect, now: now)
+                return (actions, nil, state.deadlineToReport())
             }
+            schedule(deadline)
             if let failure { continuation.resume(throwing: failure) }
             run(actions)
         }
@@ -94,16 +109,18 @@ final class Connection: Sendable, Tickable {
     /// Sends the request `build(requestId)` and waits for its answer (ERROR answers throw).
     func request(_ name: String, timeout: Duration? = nil, _ build: (UInt64) -> Command) async throws -> Command {
         try await withCheckedThrowingContinuation { continuation in
-            let failure = state.withLock { state -> PulsarClientError? in
-                switch state.machine.requestStarted(name, timeout: timeout, now: .now) {
+            let now = timer.clock.instant
+            let (failure, deadline) = state.withLock { state -> (PulsarClientError?, PulsarInstant?) in
+                switch state.machine.requestStarted(name, timeout: timeout, now: now) {
                 case .success(let id):
                     state.requests[id] = continuation
                     outbox.append(FrameEncoder.encode(build(id)))
-                    return nil
+                    return (nil, state.deadlineToReport())
                 case .failure(let error):
-                    return error
+                    return (error, nil)
                 }
             }
+            schedule(deadline)
             if let failure { continuation.resume(throwing: failure) } else { outbox.flush() }
         }
     }
@@ -163,19 +180,28 @@ final class Connection: Sendable, Tickable {
 
     /// A command for the connection itself (not a receipt or a message).
     func commandReceived(_ command: Command) {
-        let actions = state.withLock { $0.machine.commandReceived(command, now: .now) }
+        let now = timer.clock.instant
+        let (actions, deadline) = state.withLock { state in
+            (state.machine.commandReceived(command, now: now), state.deadlineToReport())
+        }
+        schedule(deadline)
         run(actions)
     }
 
     /// Bytes arrived.
     func noteActivity() {
-        state.withLock { $0.machine.activity(now: .now) }
+        let now = timer.clock.instant
+        state.withLock { $0.machine.activity(now: now) }
     }
 
     /// Timer: request deadlines, handshake deadline, keep-alive.
-    func tick(now: ContinuousClock.Instant) {
-        let actions = state.withLock { $0.machine.tick(now: now) }
+    func tick(now: PulsarInstant) -> PulsarInstant? {
+        let (actions, next) = state.withLock { state in
+            let actions = state.machine.tick(now: now)
+            return (actions, state.reported.ticked(state.machine.nextDeadline))
+        }
         if !actions.isEmpty { run(actions) }
+        return next
     }
 
     /// The one place that turns connection actions into I/O.

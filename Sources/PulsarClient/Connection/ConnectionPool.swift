@@ -60,7 +60,7 @@ final class ConnectionPool: Sendable {
                 throw PulsarClientError(.connectionFailed, "cannot connect to \(key.physical): \(error)")
             }
             let proxied = key.physical != key.logical ? key.logical.url : nil
-            let connection = Connection(address: key.logical, stream: stream, settings: settings(proxied))
+            let connection = Connection(address: key.logical, stream: stream, settings: settings(proxied), timer: timer)
             connection.onClose { [weak self] closed in self?.forget(closed, key: key) }
             timer.register(connection)
             connection.startReading()

@@ -8,9 +8,10 @@ extension ConsumerCore {
     /// - Throws: ``PulsarClientError/Code/alreadyClosed`` once closed, ``PulsarClientError/Code/cancelled`` if the
     ///   task is cancelled while waiting.
     func receive() async throws -> Message {
-        let (polled, actions, connections, waiterId) = try state.withLock { state in
+        let now = core.clock.instant
+        let (polled, actions, connections, waiterId) = try withMachine { state in
             if state.closed { throw PulsarClientError.closed("the consumer") }
-            let (message, actions) = state.machine.poll(now: .now)
+            let (message, actions) = state.machine.poll(now: now)
             var waiterId: UInt64 = 0
             if message == nil {
                 waiterId = state.nextWaiterId
@@ -26,10 +27,11 @@ extension ConsumerCore {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let waiter = ReceiveWaiter(id: waiterId, continuation: continuation)
-                let (actions, connections, cancelled) = state.withLock { state in
+                let now = core.clock.instant
+                let (actions, connections, cancelled) = withMachine { state in
                     state.awaitingRegistration.remove(waiterId)
                     if state.cancelledBeforeRegistration.remove(waiterId) != nil { return ([Machine.Action](), [Connection?](), true) }
-                    return (state.machine.receive(waiter, now: .now), state.connections, false)
+                    return (state.machine.receive(waiter, now: now), state.connections, false)
                 }
                 if cancelled {
                     continuation.resume(throwing: PulsarClientError(.cancelled, "receive was cancelled"))
@@ -54,7 +56,7 @@ extension ConsumerCore {
         try await withThrowingTaskGroup(of: Message?.self) { group in
             group.addTask { try await self.receive() }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await self.core.clock.sleep(for: timeout)
                 return nil
             }
             defer { group.cancelAll() }
@@ -89,9 +91,9 @@ extension ConsumerCore {
 
     /// Runs an acknowledgement-side event on the state machine, then its actions.
     func handle(_ event: AckEvent) throws {
-        let (actions, connections) = try state.withLock { state -> ([Machine.Action], [Connection?]) in
+        let now = core.clock.instant
+        let (actions, connections) = try withMachine { state -> ([Machine.Action], [Connection?]) in
             if state.closed { throw PulsarClientError.closed("the consumer") }
-            let now = ContinuousClock.now
             let actions: [Machine.Action]
             switch event {
             case .acknowledge(let id, let source):

@@ -48,6 +48,7 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
         var awaitingRegistration: Set<UInt64> = []
         var cancelledBeforeRegistration: Set<UInt64> = []
         var nextWaiterId: UInt64 = 0
+        var reported = ReportedDeadline()
     }
 
     let setup: Setup
@@ -88,12 +89,33 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
                                           initialSubscription: setup.options.deadLetterPolicy?.initialSubscriptionName)
     }
 
+    /// Runs `body` under the lock, then tells the timer about a deadline the machine now has that it does not know
+    /// yet (a nack, an ack timeout, grouped acknowledgements).
+    func withMachine<R>(_ body: @Sendable (inout State) throws -> R) rethrows -> R {
+        let (result, deadline) = try state.withLock { state in
+            let result = try body(&state)
+            return (result, state.reported.report(state.machine.nextDeadline))
+        }
+        if let deadline { core.timer.schedule(self, at: deadline) }
+        return result
+    }
+
     static func randomName() -> String {
         String((0..<10).map { _ in "0123456789abcdef".randomElement()! })
     }
 
     /// Subscribes every source (in parallel), retrying transient failures until the operation timeout.
     func subscribeAll() async throws {
+        core.timer.register(self)
+        do {
+            try await subscribeEverySource()
+        } catch {
+            core.timer.unregister(self)
+            throw error
+        }
+    }
+
+    private func subscribeEverySource() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in setup.sources.indices {
                 group.addTask {
@@ -104,7 +126,6 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
             }
             try await group.waitForAll()
         }
-        core.timer.register(self)
     }
 
     /// Lookup, connection, SUBSCRIBE, then FLOW.
@@ -135,12 +156,13 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
         guard case .success = response else {
             throw PulsarClientError(.protocolError, "expected SUCCESS, got \(response.type)", topic: source.topic)
         }
-        let (actions, connections) = try state.withLock { state -> ([Machine.Action], [Connection?]) in
+        let now = core.clock.instant
+        let (actions, connections) = try withMachine { state -> ([Machine.Action], [Connection?]) in
             guard !state.closed, state.connections[index] === connection, connection.closeError == nil else {
                 throw PulsarClientError(.connectionClosed, "the connection closed while subscribing", topic: source.topic)
             }
             state.backoffs[index].reset()
-            return (state.machine.sourceConnected(index, now: .now), state.connections)
+            return (state.machine.sourceConnected(index, now: now), state.connections)
         }
         run(actions, connections: connections)
         core.logger.debug("consumer \(consumerName) subscribed to \(source.topic) as \(setup.subscription)"
@@ -179,10 +201,11 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
                 reason: entry == nil ? .batchDeserializeError : .checksumMismatch, messageCount: count,
                 message: entry == nil ? "MESSAGE without an entry" : "the entry's CRC32C does not match"))
         }
-        let (actions, connections) = state.withLock { state -> ([Machine.Action], [Connection?]) in
+        let now = core.clock.instant
+        let (actions, connections) = withMachine { state -> ([Machine.Action], [Connection?]) in
             switch decoded {
             case .success(let messages):
-                return (state.machine.entryReceived(messages, source: index, brokerAckSet: message.ackSet, now: .now),
+                return (state.machine.entryReceived(messages, source: index, brokerAckSet: message.ackSet, now: now),
                         state.connections)
             case .failure(let failure):
                 return (state.machine.corruptEntryReceived(source: index, entry: entryKey, messageCount: failure.messageCount,
@@ -241,7 +264,7 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
         while true {
             let (delay, closed) = state.withLock { ($0.backoffs[index].next(), $0.closed) }
             if closed { break }
-            try? await Task.sleep(for: delay)
+            try? await core.clock.sleep(for: delay)
             do {
                 if state.withLock({ $0.closed }) { break }
                 try await establish(index)
@@ -264,9 +287,13 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
         state.withLock { $0.reconnecting[index] = false }
     }
 
-    func tick(now: ContinuousClock.Instant) {
-        let (actions, connections) = state.withLock { ($0.machine.tick(now: now), $0.connections) }
+    func tick(now: PulsarInstant) -> PulsarInstant? {
+        let (actions, connections, next) = state.withLock { state in
+            let actions = state.machine.tick(now: now)
+            return (actions, state.connections, state.reported.ticked(state.machine.nextDeadline))
+        }
         if !actions.isEmpty { run(actions, connections: connections) }
+        return next
     }
 
     // MARK: Actions

@@ -62,7 +62,8 @@ extension ConsumerCore {
             core.logger.info("sent \(messages.count) message(s) to the dead-letter topic \(topic)")
         } catch {
             core.logger.warning("could not publish to the dead-letter topic \(topic): \(error)")
-            state.withLock { $0.machine.deadLetterFailed(messages, now: .now) }
+            let now = core.clock.instant
+            withMachine { $0.machine.deadLetterFailed(messages, now: now) }
         }
     }
 

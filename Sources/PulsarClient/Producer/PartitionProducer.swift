@@ -15,6 +15,10 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
         var reconnecting = false
         var closed = false
         var backoff: Backoff
+        var reported = ReportedDeadline()
+
+        /// The machine's next deadline, if the timer does not know it yet (called with the lock held).
+        mutating func deadlineToReport() -> PulsarInstant? { reported.report(machine.nextDeadline) }
     }
 
     let topic: String
@@ -38,13 +42,23 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
         state = Mutex(State(machine: Machine(configuration: configuration), backoff: core.makeBackoff()))
     }
 
+    /// Tells the timer about a deadline the last operation created.
+    private func schedule(_ deadline: PulsarInstant?) {
+        if let deadline { core.timer.schedule(self, at: deadline) }
+    }
+
     /// The producer's name (the broker's choice when none was given).
     var name: String { state.withLock { $0.machine.producerName ?? options.name ?? "" } }
 
     /// Creates the producer on the broker, retrying transient failures until the operation timeout.
     func create() async throws {
-        try await core.retrying("creating a producer on \(topic)") { try await self.establish() }
         core.timer.register(self)
+        do {
+            try await core.retrying("creating a producer on \(topic)") { try await self.establish() }
+        } catch {
+            core.timer.unregister(self)
+            throw error
+        }
     }
 
     /// Lookup, connection, PRODUCER; on success the state machine resends whatever is pending.
@@ -97,12 +111,13 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
 
     /// Hands a message to the state machine; `sendNow` closes the open batch at once (a synchronous send).
     func enqueue(_ message: OutgoingMessage, completion: SendCompletion, sendNow: Bool) -> Machine.EnqueueOutcome {
-        let (outcome, actions, connection) = state.withLock { state in
-            let now = ContinuousClock.now
+        let now = core.clock.instant
+        let (outcome, actions, connection, deadline) = state.withLock { state in
             var (outcome, actions) = state.machine.enqueue(message, token: completion, now: now)
             if sendNow, outcome == .accepted { actions += state.machine.sendBatchNow() }
-            return (outcome, stage(actions, on: state.connection), state.connection)
+            return (outcome, stage(actions, on: state.connection), state.connection, state.deadlineToReport())
         }
+        schedule(deadline)
         connection?.outbox.flush()
         run(actions, connection: connection)
         return outcome
@@ -122,18 +137,22 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
     // MARK: Connection events
 
     func receiptReceived(_ receipt: CommandSendReceipt) {
-        let (actions, connection) = state.withLock { state in
-            (stage(state.machine.receiptReceived(receipt, now: .now), on: state.connection), state.connection)
+        let now = core.clock.instant
+        let (actions, connection, deadline) = state.withLock { state in
+            (stage(state.machine.receiptReceived(receipt, now: now), on: state.connection), state.connection, state.deadlineToReport())
         }
+        schedule(deadline)
         connection?.outbox.flush()
         run(actions, connection: connection)
     }
 
     func sendErrorReceived(_ error: CommandSendError) {
         core.logger.warning("SEND_ERROR on \(topic): \(error.error) \(error.message)")
-        let (actions, connection) = state.withLock { state in
-            (stage(state.machine.sendErrorReceived(error, now: .now), on: state.connection), state.connection)
+        let now = core.clock.instant
+        let (actions, connection, deadline) = state.withLock { state in
+            (stage(state.machine.sendErrorReceived(error, now: now), on: state.connection), state.connection, state.deadlineToReport())
         }
+        schedule(deadline)
         connection?.outbox.flush()
         run(actions, connection: connection)
     }
@@ -148,16 +167,14 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
         connectionLost(connection)
     }
 
-    func tick(now: ContinuousClock.Instant) {
-        let (actions, connection) = state.withLock { state in
-            (stage(state.machine.tick(now: now), on: state.connection), state.connection)
-        }
-        guard !actions.isEmpty else {
-            connection?.outbox.flush()
-            return
+    func tick(now: PulsarInstant) -> PulsarInstant? {
+        let (actions, connection, next) = state.withLock { state in
+            let actions = stage(state.machine.tick(now: now), on: state.connection)
+            return (actions, state.connection, state.reported.ticked(state.machine.nextDeadline))
         }
         connection?.outbox.flush()
-        run(actions, connection: connection)
+        if !actions.isEmpty { run(actions, connection: connection) }
+        return next
     }
 
     private func connectionLost(_ connection: Connection) {
@@ -177,7 +194,7 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
         while true {
             let (delay, closed) = state.withLock { ($0.backoff.next(), $0.closed) }
             if closed { break }
-            try? await Task.sleep(for: delay)
+            try? await core.clock.sleep(for: delay)
             do {
                 if state.withLock({ $0.closed }) { break }
                 try await establish()
@@ -207,7 +224,7 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
     /// Flushes (bounded by the operation timeout), closes the producer on the broker and fails what is left.
     func close() async {
         let deadline = Task { [core] in
-            try await Task.sleep(for: core.configuration.operationTimeout)
+            try await core.clock.sleep(for: core.configuration.operationTimeout)
             self.fail(PulsarClientError(.timeout, "the producer on \(self.topic) could not flush before closing"))
         }
         try? await flush()

@@ -103,7 +103,7 @@ public final class Producer: Sendable, ClientResource {
             throw error
         }
         let partition = route(options)
-        let message = OutgoingMessage(payload: payload, options: options, publishTime: UInt64(clamping: WallClock.milliseconds()))
+        let message = OutgoingMessage(payload: payload, options: options, publishTime: UInt64(clamping: core.clock.now()))
         switch partitions[partition].enqueue(message, completion: completion, sendNow: sendNow) {
         case .accepted:
             return

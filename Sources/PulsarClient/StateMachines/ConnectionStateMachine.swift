@@ -30,7 +30,7 @@ struct ConnectionStateMachine {
     /// The connection's phase.
     enum State: Equatable {
         case idle
-        case handshaking(deadline: ContinuousClock.Instant)
+        case handshaking(deadline: PulsarInstant)
         case ready(Negotiated)
         case closed(PulsarClientError)
     }
@@ -56,7 +56,7 @@ struct ConnectionStateMachine {
     }
 
     private struct PendingRequest {
-        var deadline: ContinuousClock.Instant?
+        var deadline: PulsarInstant?
         var name: String
     }
 
@@ -64,12 +64,12 @@ struct ConnectionStateMachine {
     private(set) var state: State = .idle
     private var requests: [UInt64: PendingRequest] = [:]
     private var nextRequestId: UInt64 = 0
-    private var nextPingAt: ContinuousClock.Instant
+    private var nextPingAt: PulsarInstant
     /// When the PING still waiting for any answer went out (any frame from the broker answers it).
-    private var pingSentAt: ContinuousClock.Instant?
+    private var pingSentAt: PulsarInstant?
 
     /// A connection created at `now`.
-    init(configuration: Configuration, now: ContinuousClock.Instant) {
+    init(configuration: Configuration, now: PulsarInstant) {
         self.configuration = configuration
         nextPingAt = now + configuration.keepAliveInterval
     }
@@ -78,19 +78,19 @@ struct ConnectionStateMachine {
     var pendingRequestCount: Int { requests.count }
 
     /// The stream is open: send CONNECT.
-    mutating func handshakeStarted(_ connect: CommandConnect, now: ContinuousClock.Instant) -> [Action] {
+    mutating func handshakeStarted(_ connect: CommandConnect, now: PulsarInstant) -> [Action] {
         guard case .idle = state else { return [] }
         state = .handshaking(deadline: now + configuration.connectionTimeout)
         return [.send(.connect(connect))]
     }
 
     /// Bytes arrived (liveness for keep-alive).
-    mutating func activity(now: ContinuousClock.Instant) {
+    mutating func activity(now: PulsarInstant) {
         pingSentAt = nil
     }
 
     /// A frame's command arrived.
-    mutating func commandReceived(_ command: Command, now: ContinuousClock.Instant) -> [Action] {
+    mutating func commandReceived(_ command: Command, now: PulsarInstant) -> [Action] {
         pingSentAt = nil
         switch state {
         case .idle, .closed:
@@ -156,7 +156,7 @@ struct ConnectionStateMachine {
 
     /// Allocates the id of a new request that fails after `timeout` (the operation timeout when nil).
     mutating func requestStarted(_ name: String, timeout: Duration? = nil,
-                                 now: ContinuousClock.Instant) -> Result<UInt64, PulsarClientError> {
+                                 now: PulsarInstant) -> Result<UInt64, PulsarClientError> {
         switch state {
         case .ready:
             let id = nextRequestId
@@ -176,7 +176,7 @@ struct ConnectionStateMachine {
     }
 
     /// Time passed: handshake deadline, request deadlines, keep-alive.
-    mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+    mutating func tick(now: PulsarInstant) -> [Action] {
         switch state {
         case .idle, .closed:
             return []
@@ -202,6 +202,23 @@ struct ConnectionStateMachine {
                 actions.append(.send(.ping(CommandPing())))
             }
             return actions
+        }
+    }
+
+    /// The next instant ``tick(now:)`` has something to do: the handshake deadline, the earliest request deadline, the
+    /// keep-alive PING, or the end of the wait for its answer. Nil before the handshake and once closed.
+    var nextDeadline: PulsarInstant? {
+        switch state {
+        case .idle, .closed:
+            return nil
+        case .handshaking(let deadline):
+            return deadline
+        case .ready:
+            var next = pingSentAt.map { $0 + configuration.keepAliveInterval } ?? nextPingAt
+            for request in requests.values {
+                if let deadline = request.deadline, deadline < next { next = deadline }
+            }
+            return next
         }
     }
 

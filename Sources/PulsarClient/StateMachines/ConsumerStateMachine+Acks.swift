@@ -4,7 +4,7 @@ extension ConsumerStateMachine {
     /// The application acknowledges one message. A batch's entry is acknowledged once every index in it was
     /// (or, with batch-index acknowledgement, each time with the set of indexes still unacknowledged).
     /// Acknowledgements are grouped: sent when ``Configuration/ackGroupingMaxSize`` wait, or by ``tick(now:)``.
-    mutating func acknowledge(_ id: MessageID, source: Int, now: ContinuousClock.Instant) -> [Action] {
+    mutating func acknowledge(_ id: MessageID, source: Int, now: PulsarInstant) -> [Action] {
         guard closedError == nil else { return [] }
         let key = SourceEntry(source: source, entry: id.entry)
         var data = id.entry.data
@@ -32,7 +32,7 @@ extension ConsumerStateMachine {
     /// The application acknowledges everything up to and including `id` on its source (not on Shared or
     /// Key_Shared subscriptions, where the broker would ignore it).
     mutating func acknowledgeCumulative(_ id: MessageID, source: Int,
-                                        now: ContinuousClock.Instant) -> Result<[Action], PulsarClientError> {
+                                        now: PulsarInstant) -> Result<[Action], PulsarClientError> {
         guard !isShared else {
             return .failure(PulsarClientError(.notSupported, "cumulative acknowledgement is not allowed on \(configuration.subscriptionType) subscriptions"))
         }
@@ -71,13 +71,13 @@ extension ConsumerStateMachine {
         return .success(flushIfDue(source: source, now: now))
     }
 
-    private mutating func queueAcknowledgement(_ data: MessageIdData, source: Int, now: ContinuousClock.Instant) -> [Action] {
+    private mutating func queueAcknowledgement(_ data: MessageIdData, source: Int, now: PulsarInstant) -> [Action] {
         sources[source].pendingAcks.append(data)
         if sources[source].firstPendingAckAt == nil { sources[source].firstPendingAckAt = now }
         return flushIfDue(source: source, now: now)
     }
 
-    private mutating func flushIfDue(source: Int, now: ContinuousClock.Instant) -> [Action] {
+    private mutating func flushIfDue(source: Int, now: PulsarInstant) -> [Action] {
         let state = sources[source]
         let due = configuration.ackGroupingInterval == .zero || state.pendingAcks.count >= configuration.ackGroupingMaxSize
             || (state.firstPendingAckAt.map { now - $0 >= configuration.ackGroupingInterval } ?? false)

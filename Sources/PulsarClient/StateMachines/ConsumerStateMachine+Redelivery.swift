@@ -3,19 +3,20 @@ import PulsarWire
 extension ConsumerStateMachine {
     /// The application negatively acknowledges a message: its entry is redelivered after the nack delay (or, past
     /// the redelivery limit, sent to the dead-letter topic).
-    mutating func negativeAcknowledge(_ id: MessageID, source: Int, now: ContinuousClock.Instant) -> [Action] {
+    mutating func negativeAcknowledge(_ id: MessageID, source: Int, now: PulsarInstant) -> [Action] {
         let key = SourceEntry(source: source, entry: id.entry)
         guard closedError == nil, var record = outstanding[key], !record.deadLettering else { return [] }
         let deadline = now + configuration.nackRedeliveryDelay
         record.nackDeadline = min(record.nackDeadline ?? deadline, deadline)
         record.ackDeadline = nil
         outstanding[key] = record
+        noteRedelivery(at: deadline)
         return configuration.nackRedeliveryDelay == .zero ? redeliverDue(now: now) : []
     }
 
     /// Time passed: grouped acknowledgements that waited long enough are sent; negatively acknowledged and timed-out
     /// entries are redelivered (or dead-lettered).
-    mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+    mutating func tick(now: PulsarInstant) -> [Action] {
         guard closedError == nil else { return [] }
         var actions: [Action] = []
         for source in sources.indices {
@@ -27,7 +28,7 @@ extension ConsumerStateMachine {
         return actions
     }
 
-    private mutating func redeliverDue(now: ContinuousClock.Instant) -> [Action] {
+    private mutating func redeliverDue(now: PulsarInstant) -> [Action] {
         let due = outstanding.filter { key, record in
             guard !record.deadLettering, sources[key.source].connected else { return false }
             return (record.nackDeadline.map { $0 <= now } ?? false) || (record.ackDeadline.map { $0 <= now } ?? false)
@@ -134,7 +135,7 @@ extension ConsumerStateMachine {
     }
 
     /// Publishing to the dead-letter topic failed: the messages go back to normal redelivery after the nack delay.
-    mutating func deadLetterFailed(_ messages: [Message], now: ContinuousClock.Instant) {
+    mutating func deadLetterFailed(_ messages: [Message], now: PulsarInstant) {
         for message in messages {
             let key = SourceEntry(source: message.source, entry: message.messageID.entry)
             guard var record = outstanding[key], record.deadLettering else { continue }
@@ -142,6 +143,37 @@ extension ConsumerStateMachine {
             record.messages = []
             record.nackDeadline = now + configuration.nackRedeliveryDelay
             outstanding[key] = record
+            noteRedelivery(at: now + configuration.nackRedeliveryDelay)
         }
+    }
+
+    /// The next instant ``tick(now:)`` has something to do: grouped acknowledgements of a connected source that have
+    /// waited the grouping interval, or a nack or ack-timeout redelivery. Nil when nothing waits (an idle consumer
+    /// needs no timer). A deadline of a disconnected source counts again once it reconnects.
+    var nextDeadline: PulsarInstant? {
+        guard closedError == nil else { return nil }
+        var next = earliestRedelivery
+        for source in sources where source.connected {
+            guard let first = source.firstPendingAckAt else { continue }
+            let due = first + configuration.ackGroupingInterval
+            next = min(next ?? due, due)
+        }
+        return next
+    }
+
+    /// A redelivery deadline was set.
+    mutating func noteRedelivery(at deadline: PulsarInstant) {
+        earliestRedelivery = min(earliestRedelivery ?? deadline, deadline)
+    }
+
+    /// The exact earliest redelivery deadline of connected sources (after redeliveries ran or a source reconnected).
+    mutating func recomputeEarliestRedelivery() {
+        var earliest: PulsarInstant?
+        for (key, record) in outstanding where !record.deadLettering && sources[key.source].connected {
+            for deadline in [record.nackDeadline, record.ackDeadline].compactMap({ $0 }) {
+                earliest = min(earliest ?? deadline, deadline)
+            }
+        }
+        earliestRedelivery = earliest
     }
 }

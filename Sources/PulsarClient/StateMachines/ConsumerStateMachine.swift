@@ -49,8 +49,8 @@ struct ConsumerStateMachine<Waiter: Equatable> {
         var remaining: [UInt64]
         var isBatch: Bool
         var redeliveryCount: UInt32
-        var ackDeadline: ContinuousClock.Instant?
-        var nackDeadline: ContinuousClock.Instant?
+        var ackDeadline: PulsarInstant?
+        var nackDeadline: PulsarInstant?
         /// Kept only when the entry may go to the dead-letter topic on its next redelivery.
         var messages: [Message] = []
         var deadLettering = false
@@ -64,7 +64,7 @@ struct ConsumerStateMachine<Waiter: Equatable> {
         var consumedSinceFlow = 0
         var pendingAcks: [MessageIdData] = []
         var pendingCumulative: MessageIdData?
-        var firstPendingAckAt: ContinuousClock.Instant?
+        var firstPendingAckAt: PulsarInstant?
         /// Messages before this id are dropped (readers); with `startInclusive` false the id itself too.
         var startMessageID: MessageID?
         var startInclusive = false
@@ -86,6 +86,9 @@ struct ConsumerStateMachine<Waiter: Equatable> {
     /// Partially acknowledged batches as the broker announced them, until the application takes their messages.
     var brokerAckSets: [SourceEntry: [UInt64]] = [:]
     var closedError: PulsarClientError?
+    /// No nack or ack-timeout deadline of a connected source is earlier than this (a lower bound: an acknowledgement
+    /// does not raise it, so the timer may wake once for nothing); recomputed whenever redeliveries are checked.
+    var earliestRedelivery: PulsarInstant?
 
     /// A consumer with `configuration.sourceCount` sources, none connected yet.
     init(configuration: Configuration) {
@@ -110,10 +113,11 @@ struct ConsumerStateMachine<Waiter: Equatable> {
     func lastDequeued(source: Int) -> MessageID? { sources[source].lastDequeued }
 
     /// The source's consumer was created (again) on a connection: send the acknowledgements that waited, and FLOW.
-    mutating func sourceConnected(_ source: Int, now: ContinuousClock.Instant) -> [Action] {
+    mutating func sourceConnected(_ source: Int, now: PulsarInstant) -> [Action] {
         guard closedError == nil else { return [] }
         sources[source].connected = true
         sources[source].consumedSinceFlow = 0
+        recomputeEarliestRedelivery()
         var actions = flushAcknowledgements(source: source)
         actions.append(.flow(source: source, permits: UInt32(configuration.receiverQueueSize)))
         return actions
@@ -132,7 +136,7 @@ struct ConsumerStateMachine<Waiter: Equatable> {
     /// The messages of one entry arrived on `source` (a batch already unpacked). `brokerAckSet` are the broker's
     /// words of still-unacknowledged indexes for a partially acknowledged batch (empty: all unacknowledged).
     mutating func entryReceived(_ messages: [Message], source: Int, brokerAckSet: [Int64] = [],
-                                now: ContinuousClock.Instant) -> [Action] {
+                                now: PulsarInstant) -> [Action] {
         guard closedError == nil, sources[source].connected, !messages.isEmpty else { return [] }
         var kept: [Message] = []
         kept.reserveCapacity(messages.count)
@@ -194,7 +198,7 @@ struct ConsumerStateMachine<Waiter: Equatable> {
     // MARK: Receiving
 
     /// The application asks for a message without waiting: the oldest queued one, if any.
-    mutating func poll(now: ContinuousClock.Instant) -> (message: Message?, actions: [Action]) {
+    mutating func poll(now: PulsarInstant) -> (message: Message?, actions: [Action]) {
         guard closedError == nil, let message = queue.popFirst() else { return (nil, []) }
         var actions: [Action] = []
         taken(message, now: now, into: &actions)
@@ -202,7 +206,7 @@ struct ConsumerStateMachine<Waiter: Equatable> {
     }
 
     /// The application waits for a message: delivered at once if one is queued, else when one arrives.
-    mutating func receive(_ waiter: Waiter, now: ContinuousClock.Instant) -> [Action] {
+    mutating func receive(_ waiter: Waiter, now: PulsarInstant) -> [Action] {
         if let error = closedError { return [.fail(waiter, error)] }
         waiters.append(waiter)
         var actions: [Action] = []
@@ -217,7 +221,7 @@ struct ConsumerStateMachine<Waiter: Equatable> {
         return waiter
     }
 
-    private mutating func deliverToWaiters(now: ContinuousClock.Instant, into actions: inout [Action]) {
+    private mutating func deliverToWaiters(now: PulsarInstant, into actions: inout [Action]) {
         while !waiters.isEmpty, let message = queue.popFirst() {
             let waiter = waiters.popFirst()!
             taken(message, now: now, into: &actions)
@@ -226,7 +230,7 @@ struct ConsumerStateMachine<Waiter: Equatable> {
     }
 
     /// Bookkeeping when the application gets a message: permits, the ack-timeout clock, the dead-letter candidate.
-    private mutating func taken(_ message: Message, now: ContinuousClock.Instant, into actions: inout [Action]) {
+    private mutating func taken(_ message: Message, now: PulsarInstant, into actions: inout [Action]) {
         let source = message.source
         sources[source].consumedSinceFlow += 1
         sources[source].lastDequeued = message.messageID
@@ -235,7 +239,7 @@ struct ConsumerStateMachine<Waiter: Equatable> {
     }
 
     /// Records messages of one entry as held by the application.
-    mutating func track(_ messages: [Message], deadLettering: Bool, now: ContinuousClock.Instant? = nil) {
+    mutating func track(_ messages: [Message], deadLettering: Bool, now: PulsarInstant? = nil) {
         guard let first = messages.first else { return }
         let key = SourceEntry(source: first.source, entry: first.messageID.entry)
         var record = outstanding[key] ?? Outstanding(
@@ -245,7 +249,10 @@ struct ConsumerStateMachine<Waiter: Equatable> {
             record.held = true
             record.redeliveryCount = max(record.redeliveryCount, first.redeliveryCount)
         }
-        if record.ackDeadline == nil, let timeout = configuration.ackTimeout, let now { record.ackDeadline = now + timeout }
+        if record.ackDeadline == nil, let timeout = configuration.ackTimeout, let now {
+            record.ackDeadline = now + timeout
+            noteRedelivery(at: now + timeout)
+        }
         let limit = configuration.maxRedeliverCount ?? Int.max
         if deadLettering || Int(first.redeliveryCount) >= limit { record.messages += messages }
         record.deadLettering = record.deadLettering || deadLettering

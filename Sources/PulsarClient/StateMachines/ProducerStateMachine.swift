@@ -72,7 +72,7 @@ struct ProducerStateMachine<Token: Equatable> {
         var tokens: [Token]
         var isBatch: Bool
         var frame: [UInt8]
-        var enqueuedAt: ContinuousClock.Instant
+        var enqueuedAt: PulsarInstant
     }
 
     private struct Waiting {
@@ -86,7 +86,7 @@ struct ProducerStateMachine<Token: Equatable> {
     private var pending = Deque<PendingEntry>()
     private var batch = ProducerBatch()
     private var batchTokens: [Token] = []
-    private var batchStartedAt: ContinuousClock.Instant?
+    private var batchStartedAt: PulsarInstant?
     private var waiting = Deque<Waiting>()
     private var flushWaiters: [(sequenceId: UInt64, token: Token)] = []
     private var nextSequenceId: UInt64
@@ -127,7 +127,7 @@ struct ProducerStateMachine<Token: Equatable> {
 
     /// The application sends a message.
     mutating func enqueue(_ message: OutgoingMessage, token: Token,
-                          now: ContinuousClock.Instant) -> (outcome: EnqueueOutcome, actions: [Action]) {
+                          now: PulsarInstant) -> (outcome: EnqueueOutcome, actions: [Action]) {
         if case .closed(let error) = state { return (.rejected(error), []) }
         guard producerName != nil else {
             return (.rejected(PulsarClientError(.connectionClosed, "the producer is not created yet")), [])
@@ -149,7 +149,7 @@ struct ProducerStateMachine<Token: Equatable> {
         return (.accepted, actions)
     }
 
-    private mutating func admit(_ message: OutgoingMessage, token: Token, now: ContinuousClock.Instant,
+    private mutating func admit(_ message: OutgoingMessage, token: Token, now: PulsarInstant,
                                 into actions: inout [Action]) {
         hasEnqueued = true
         let sequenceId: UInt64
@@ -241,7 +241,7 @@ struct ProducerStateMachine<Token: Equatable> {
 
     /// SEND_RECEIPT: must name the oldest pending entry. An older sequence id is a late duplicate (ignored); a newer
     /// one means the broker lost or reordered entries, so the connection is dropped and everything resent.
-    mutating func receiptReceived(_ receipt: CommandSendReceipt, now: ContinuousClock.Instant) -> [Action] {
+    mutating func receiptReceived(_ receipt: CommandSendReceipt, now: PulsarInstant) -> [Action] {
         guard state == .ready, let head = pending.first, receipt.sequenceId >= head.sequenceId else { return [] }
         guard receipt.sequenceId == head.sequenceId else {
             return [.closeConnection(PulsarClientError(
@@ -267,7 +267,7 @@ struct ProducerStateMachine<Token: Equatable> {
 
     /// SEND_ERROR: TopicTerminated closes the producer; NotAllowed fails that entry; anything else (checksum,
     /// persistence, throttling) is transient, so the connection is dropped and the entry resent, like the Go client.
-    mutating func sendErrorReceived(_ error: CommandSendError, now: ContinuousClock.Instant) -> [Action] {
+    mutating func sendErrorReceived(_ error: CommandSendError, now: PulsarInstant) -> [Action] {
         guard state == .ready, let head = pending.first, head.sequenceId == error.sequenceId else { return [] }
         let failure = PulsarClientError.server(error.error, error.message)
         switch error.error {
@@ -285,7 +285,7 @@ struct ProducerStateMachine<Token: Equatable> {
         }
     }
 
-    private mutating func admitWaiting(now: ContinuousClock.Instant, into actions: inout [Action]) {
+    private mutating func admitWaiting(now: PulsarInstant, into actions: inout [Action]) {
         while queuedMessageCount < configuration.maxPendingMessages, let next = waiting.popFirst() {
             actions.append(.accepted(next.token))
             admit(next.message, token: next.token, now: now, into: &actions)
@@ -306,7 +306,7 @@ struct ProducerStateMachine<Token: Equatable> {
 
     /// Time passed: closes a batch older than the publish delay; fails entries older than the send timeout
     /// (oldest first; the broker's late receipts for them are then ignored).
-    mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+    mutating func tick(now: PulsarInstant) -> [Action] {
         var actions: [Action] = []
         if let startedAt = batchStartedAt, now - startedAt >= configuration.batchingMaxPublishDelay {
             closeBatch(into: &actions)
@@ -325,6 +325,18 @@ struct ProducerStateMachine<Token: Equatable> {
             }
         }
         return actions
+    }
+
+    /// The next instant ``tick(now:)`` has something to do: the open batch's publish delay, or the send timeout of the
+    /// oldest unacknowledged entry. Nil when neither exists (an idle producer needs no timer).
+    var nextDeadline: PulsarInstant? {
+        var next: PulsarInstant?
+        if !batch.isEmpty, let startedAt = batchStartedAt { next = startedAt + configuration.batchingMaxPublishDelay }
+        if let timeout = configuration.sendTimeout, timeout > .zero, let head = pending.first {
+            let expiry = head.enqueuedAt + timeout
+            next = min(next ?? expiry, expiry)
+        }
+        return next
     }
 
     /// The producer is closed for good: everything still waiting fails with `error`.

@@ -30,10 +30,15 @@ final class BrokerCore: Sendable {
         var connections: [ConnectionID: OpenConnection] = [:]
         var nextConnection: UInt64 = 1
         var isShuttingDown = false
+        /// Wakes ``BrokerCore/tick()`` at the broker's next timer deadline (nil until the emulator starts it).
+        var alarm: DeadlineAlarm?
+        /// The wall-clock deadline (ms) the alarm was last armed for; nil once it fired.
+        var armedDeadline: Int64?
 
         /// Queues outputs in the outboxes (under the lock, so order holds) and returns the outboxes to flush. A
         /// connection whose peer has not taken `pendingLimit` bytes gets its dispatch paused until it reads.
-        mutating func apply(_ outputs: BrokerOutputs, pendingLimit: Int) -> [Outbox] {
+        mutating func apply(_ outputs: BrokerOutputs, pendingLimit: Int, clock: any PulsarClock) -> [Outbox] {
+            armTimers(clock: clock)
             var touched: [Outbox] = []
             for connection in outputs.touched {
                 guard let open = connections[connection] else { continue }
@@ -50,6 +55,16 @@ final class BrokerCore: Sendable {
             for connection in outputs.drainRequests { connections[connection]?.drainNotices.request() }
             return touched
         }
+
+        /// Arms the alarm when the broker's earliest timer is earlier than what it is armed for. Broker deadlines
+        /// are wall-clock milliseconds; the alarm sleeps on the monotonic instant the same distance away (a wall
+        /// clock that jumps meanwhile only makes it wake early, find nothing due and arm again).
+        mutating func armTimers(clock: any PulsarClock) {
+            guard let alarm, let next = broker.timers.nextDeadline else { return }
+            if let armed = armedDeadline, armed <= next { return }
+            armedDeadline = next
+            alarm.arm(at: clock.instant + .milliseconds(max(0, next - clock.now())))
+        }
     }
 
     let configuration: EmulatorConfiguration
@@ -64,6 +79,21 @@ final class BrokerCore: Sendable {
     }
 
     var now: Int64 { configuration.clock.now() }
+
+    /// Runs the broker's timers on `configuration.clock` from now on: the alarm sleeps until the next deadline
+    /// (keep-alive, token expiry, delayed delivery) and is re-armed whenever an earlier one appears.
+    func startTimers() {
+        let alarm = DeadlineAlarm(clock: configuration.clock) { [weak self] in self?.tick() }
+        core.withLock { core in
+            core.alarm = alarm
+            core.armTimers(clock: configuration.clock)
+        }
+    }
+
+    /// Stops the timer alarm.
+    func stopTimers() {
+        core.withLock { $0.alarm }?.stop()
+    }
 
     /// Registers a new connection and returns its id, outbox and drain notices, or nil once the emulator is shutting
     /// down.
@@ -81,6 +111,7 @@ final class BrokerCore: Sendable {
             let open = OpenConnection(outbox: Outbox(stream: stream), drainNotices: DrainNotices())
             core.connections[id] = open
             core.broker.connectionOpened(id, remoteAddress: stream.remoteDescription, now: now)
+            core.armTimers(clock: configuration.clock)
             return (id, open)
         }
     }
@@ -105,7 +136,7 @@ final class BrokerCore: Sendable {
             }
             let open = outputs.closes[id] == nil && core.broker.connections[id]?.phase != .closing
             logAuthenticationCloses(outputs)
-            return (core.apply(outputs, pendingLimit: pendingLimit), open)
+            return (core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock), open)
         }
         for outbox in touched { outbox.flush() }
         return open
@@ -118,19 +149,20 @@ final class BrokerCore: Sendable {
             var outputs = BrokerOutputs()
             core.broker.connectionClosed(id, now: now, into: &outputs)
             core.connections.removeValue(forKey: id)?.drainNotices.finish()
-            return core.apply(outputs, pendingLimit: pendingLimit)
+            return core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock)
         }
         for outbox in touched { outbox.flush() }
     }
 
-    /// Runs timers: keep-alive and delayed delivery.
+    /// Runs the timers that are due: keep-alive, token expiry, delayed delivery.
     func tick() {
         let now = now
         let touched = core.withLock { core -> [Outbox] in
+            core.armedDeadline = nil
             var outputs = BrokerOutputs()
             core.broker.tick(now: now, into: &outputs)
             logAuthenticationCloses(outputs)
-            return core.apply(outputs, pendingLimit: pendingLimit)
+            return core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock)
         }
         for outbox in touched { outbox.flush() }
     }
@@ -150,7 +182,7 @@ final class BrokerCore: Sendable {
         let (result, touched) = try core.withLock { core -> (R, [Outbox]) in
             var outputs = BrokerOutputs()
             let result = try body(&core.broker, now, &outputs)
-            return (result, core.apply(outputs, pendingLimit: pendingLimit))
+            return (result, core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock))
         }
         for outbox in touched { outbox.flush() }
         return result

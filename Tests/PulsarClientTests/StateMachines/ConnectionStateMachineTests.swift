@@ -5,7 +5,7 @@ import Testing
 @Suite("ConnectionStateMachine", .timeLimit(.minutes(1)))
 struct ConnectionStateMachineTests {
     typealias Machine = ConnectionStateMachine
-    let start = ContinuousClock.now
+    let start = PulsarInstant(nanoseconds: 1_000_000_000_000)
     let configuration = Machine.Configuration(keepAliveInterval: .seconds(30), connectionTimeout: .seconds(10),
                                               operationTimeout: .seconds(30))
     let connect = CommandConnect(clientVersion: "test", protocolVersion: 20)

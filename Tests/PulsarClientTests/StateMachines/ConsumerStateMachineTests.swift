@@ -5,7 +5,7 @@ import Testing
 @Suite("ConsumerStateMachine", .timeLimit(.minutes(1)))
 struct ConsumerStateMachineTests {
     typealias Machine = ConsumerStateMachine<Int>
-    let start = ContinuousClock.now
+    let start = PulsarInstant(nanoseconds: 1_000_000_000_000)
 
     func machine(_ configure: (inout Machine.Configuration) -> Void = { _ in }) -> Machine {
         var configuration = Machine.Configuration(receiverQueueSize: 10)

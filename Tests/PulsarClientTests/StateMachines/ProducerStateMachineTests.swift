@@ -5,7 +5,7 @@ import Testing
 @Suite("ProducerStateMachine", .timeLimit(.minutes(1)))
 struct ProducerStateMachineTests {
     typealias Machine = ProducerStateMachine<Int>
-    let start = ContinuousClock.now
+    let start = PulsarInstant(nanoseconds: 1_000_000_000_000)
 
     func machine(_ configure: (inout Machine.Configuration) -> Void = { _ in }) -> Machine {
         var configuration = Machine.Configuration(producerId: 7)
