@@ -33,6 +33,7 @@ extension ConsumerStateMachine {
             guard !record.deadLettering, sources[key.source].connected else { return false }
             return (record.nackDeadline.map { $0 <= now } ?? false) || (record.ackDeadline.map { $0 <= now } ?? false)
         }.keys.sorted { ($0.source, $0.entry) < ($1.source, $1.entry) }
+        defer { recomputeEarliestRedelivery() }
         guard !due.isEmpty else { return [] }
         var actions: [Action] = []
         var dead: [Message] = []
