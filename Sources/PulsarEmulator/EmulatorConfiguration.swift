@@ -22,7 +22,8 @@ public struct EmulatorConfiguration: Sendable {
     public var keepAliveInterval: Duration = .seconds(30)
     /// Create topics on first use (PRODUCER, SUBSCRIBE); when false such requests get TopicNotFound.
     public var allowAutoTopicCreation = true
-    /// The time source; use ``ManualClock`` to control time in tests.
+    /// The clock of the broker's timers and timestamps (keep-alive, token expiry, delayed delivery, publish-time seeks);
+    /// a ``ManualClock``, shared with a client's `ClientConfiguration.clock`, makes time move only when a test says so.
     public var clock: any PulsarClock = SystemClock()
     /// Version string sent in CONNECTED.
     public var serverVersion = "Pulsar Server 3.3.0 (PulsarKit emulator)"
