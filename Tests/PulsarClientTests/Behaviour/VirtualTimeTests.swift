@@ -132,6 +132,24 @@ struct VirtualTimeTests {
         }
     }
 
+    @Test("advancing the shared clock alone wakes the broker's delayed delivery, with no call into the emulator")
+    func brokerTimersWakeOnTheSharedClock() async throws {
+        try await withVirtualTime { clock, _, client in
+            var options = ConsumerOptions()
+            options.subscriptionType = .shared
+            let consumer = try await client.subscribe(topic: "vt-delayed", subscription: "s", options: options)
+            let producer = try await client.makeProducer(topic: "vt-delayed")
+            var send = SendOptions()
+            send.deliverAfter = .seconds(600)
+            _ = try await producer.send(Array("later".utf8), options: send)
+            let delivered = Task { try await consumer.receive() }
+            clock.advance(by: .seconds(599))
+            #expect(await eventually { clock.nextWakeUp.map { $0 <= .zero + .seconds(600) } ?? false })
+            clock.advance(by: .seconds(1))
+            #expect(try await delivered.value.payload == Array("later".utf8))
+        }
+    }
+
     @Test("an idle client with a producer and a consumer sleeps until its keep-alive, and nothing else wakes")
     func idleClientHasOnlyKeepAlive() async throws {
         try await withVirtualTime { clock, _, client in
