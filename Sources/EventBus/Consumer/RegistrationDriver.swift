@@ -198,6 +198,7 @@ final class RegistrationDriver: Sendable {
             defer { state.roomWaiter = nil }
             return (state.roomWaiter, state.loop)
         }
+        monitor.record(.stopping)
         waiter?.resume(returning: false)
         loop?.cancel()
         await loop?.value

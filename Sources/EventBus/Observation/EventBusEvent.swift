@@ -43,6 +43,8 @@ public struct EventBusEvent: Sendable, CustomStringConvertible {
         case abandoned
         /// A receive failed (``EventBusEvent/error``); the registration waits and receives again.
         case receiveFailed
+        /// ``ConsumerRegistration/stop(deadline:)`` began: nothing more is received; running handlers may finish.
+        case stopping
         /// The registration stopped and closed its consumer.
         case stopped
     }
@@ -53,7 +55,7 @@ public struct EventBusEvent: Sendable, CustomStringConvertible {
     public var topic: String
     /// The registration's group.
     public var group: String
-    /// The message concerned (nil for ``Kind/receiveFailed`` and ``Kind/stopped``).
+    /// The message concerned (nil for ``Kind/receiveFailed``, ``Kind/stopping`` and ``Kind/stopped``).
     public var messageID: MessageID?
     /// Its key.
     public var key: String?

@@ -40,7 +40,7 @@ final class RegistrationMonitor: Sendable {
             case .retried: state.counters.retried += 1
             case .deadLettered: state.counters.deadLettered += 1
             case .abandoned: state.counters.abandoned += 1
-            case .started, .receiveFailed, .stopped: break
+            case .started, .receiveFailed, .stopping, .stopped: break
             }
             state.running += runningDelta
             let event = EventBusEvent(kind: kind, topic: topic, group: group, messageID: message?.messageID,

@@ -33,7 +33,8 @@ public final class PulsarEventProducer: EventProducer {
         try await batchSend([body], options: options)
     }
 
-    /// Publishes every body pipelined (each queued in order without waiting), then waits for all of them, and throws
+    /// Publishes every body pipelined (each queued in order without waiting; the last batch is sent at once rather than
+    /// after the batching delay), then waits for all of them, and throws
     /// the error of the first body (in order) that failed. Not atomic: the other bodies may be stored. An empty batch
     /// is a no-op.
     ///
@@ -50,6 +51,9 @@ public final class PulsarEventProducer: EventProducer {
             } catch {
                 failures.append((index, error))
             }
+        }
+        if !receipts.isEmpty {
+            try? await producer.flush()  // close the open batch now instead of after the batching delay
         }
         for (index, receipt) in receipts {
             do {
