@@ -46,10 +46,10 @@ public final class PulsarEventBus: ConsumerService {
         self.observer = observer
     }
 
-    /// The producers made so far and not closed by ``shutdown(deadline:)``.
-    public var producers: [PulsarEventProducer] { state.withLock { $0.producers } }
-    /// The registrations made so far and not stopped by ``shutdown(deadline:)``.
-    public var registrations: [PulsarConsumerRegistration] { state.withLock { $0.registrations } }
+    /// The producers made and not closed yet.
+    public var producers: [PulsarEventProducer] { state.withLock { $0.producers }.filter { !$0.isClosed } }
+    /// The registrations made and not stopped yet.
+    public var registrations: [PulsarConsumerRegistration] { state.withLock { $0.registrations }.filter { !$0.isStopped } }
 
     // MARK: Producers
 
@@ -161,10 +161,12 @@ public final class PulsarEventBus: ConsumerService {
         }
     }
 
-    /// Runs `change` unless the bus is closed; false when it is.
+    /// Runs `change` unless the bus is closed (forgetting closed producers and stopped registrations); false when it is.
     private func track(_ change: (inout State) -> Void) -> Bool {
         state.withLock { state in
             guard !state.closed else { return false }
+            state.producers.removeAll { $0.isClosed }
+            state.registrations.removeAll { $0.isStopped }
             change(&state)
             return true
         }

@@ -65,8 +65,10 @@ struct BadInputTests {
     func closedProducer() async throws {
         try await withBus { harness in
             let producer = try await harness.bus.makeProducer(topic: uniqueTopic("closed"), group: "cg_closed")
+            #expect(harness.bus.producers.count == 1)
             await producer.close()
             await producer.close()  // idempotent
+            #expect(producer.isClosed && harness.bus.producers.isEmpty)
             for send in [{ try await producer.send(bytes("x"), options: []) },
                          { try await producer.batchSend([bytes("x")], options: []) },
                          { try await producer.batchSend([], options: []) }] as [@Sendable () async throws -> Void] {
@@ -82,7 +84,7 @@ struct BadInputTests {
         try await withBus { harness in
             let registration = try await harness.bus.registerConsumer(topic: uniqueTopic("x"), group: "g") { _ in }
             await harness.bus.shutdown(deadline: .seconds(5))
-            #expect(harness.bus.registrations.isEmpty)
+            #expect(harness.bus.registrations.isEmpty && registration.isStopped)
             #expect(registration.counters == EventBusCounters())
             await #expect(throws: EventBusError(.busClosed, "the event bus was shut down")) {
                 _ = try await harness.bus.makeProducer(topic: "t", group: "g")

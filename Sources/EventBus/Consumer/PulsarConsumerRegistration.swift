@@ -22,6 +22,9 @@ public final class PulsarConsumerRegistration: ConsumerRegistration {
     /// Handlers running now (a failed message waiting out its retry backoff still counts).
     public var runningHandlers: Int { driver.monitor.runningHandlers }
 
+    /// Whether ``stop(deadline:)`` has completed: the consumer and its client are closed.
+    public var isStopped: Bool { driver.monitor.isFinished }
+
     /// Every event of this registration from now on; the stream ends when the registration has stopped. It buffers
     /// without limit: iterate it, or drop it to unsubscribe.
     public func events() -> AsyncStream<EventBusEvent> { driver.monitor.events() }

@@ -30,6 +30,9 @@ final class RegistrationMonitor: Sendable {
     /// Handlers running now (a failed message waiting out its retry backoff still counts).
     var runningHandlers: Int { state.withLock { $0.running } }
 
+    /// Whether the registration has stopped (``finish()`` ran).
+    var isFinished: Bool { state.withLock { $0.finished } }
+
     /// Records an event: counts it, adjusts the running handlers by `runningDelta`, and publishes it.
     func record(_ kind: EventBusEvent.Kind, message: Message? = nil, error: (any Error)? = nil, runningDelta: Int = 0) {
         let (event, streams) = state.withLock { state -> (EventBusEvent, [AsyncStream<EventBusEvent>.Continuation]) in

@@ -23,6 +23,9 @@ public final class PulsarEventProducer: EventProducer {
     /// The name the broker knows the producer by: `<group>-producer`.
     public var name: String { producer.name }
 
+    /// Whether ``close()`` was called.
+    public var isClosed: Bool { closed.load(ordering: .acquiring) }
+
     /// The producer name for `group`.
     static func name(group: String) -> String { "\(group)-producer" }
 
