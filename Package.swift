@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PulsarAuth", targets: ["PulsarAuth"]),
         .library(name: "PulsarEmulator", targets: ["PulsarEmulator"]),
         .library(name: "PulsarClient", targets: ["PulsarClient"]),
+        .library(name: "EventBus", targets: ["EventBus"]),
         .executable(name: "pulsar-emulator", targets: ["pulsar-emulator"]),
         .executable(name: "pulsar-bench", targets: ["pulsar-bench"]),
         .executable(name: "pulsar-client-probe", targets: ["pulsar-client-probe"]),
@@ -34,6 +35,8 @@ let package = Package(
                 swiftSettings: strict),
         // The Swift Pulsar client: lookup, connection pool, producers, consumers, readers, token auth.
         .target(name: "PulsarClient", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet"], swiftSettings: strict),
+        // Coze Studio's event-bus contract (producers, consumer handlers, the environment factory) over PulsarClient.
+        .target(name: "EventBus", dependencies: ["PulsarSupport", "PulsarClient"], swiftSettings: strict),
         .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth"], swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator"],
                           swiftSettings: strict),
@@ -45,6 +48,8 @@ let package = Package(
         .testTarget(name: "PulsarAuthTests", dependencies: ["PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"],
+                    swiftSettings: strict),
+        .testTarget(name: "EventBusTests", dependencies: ["EventBus", "PulsarClient", "PulsarEmulator", "PulsarSupport"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 // pulsar-emulator: run the in-memory Pulsar emulator, or create keys and tokens. Wiring only: the flags are parsed in
 // RunOptions.swift and TokensCommand.swift, everything else lives in PulsarEmulator and PulsarAuth.
 import PulsarEmulator
+import PulsarSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "tokens" { TokensCommand.run(Array(arguments.dropFirst())) }
 
 let configuration = parseRunConfiguration(arguments)
-let signals = TerminationSignals()
+let signals = TerminationSignals([SIGINT, SIGTERM])  // caught before the ready line is printed
 let emulator: PulsarEmulator
 do {
     emulator = try await PulsarEmulator.start(configuration)
@@ -24,6 +25,6 @@ do {
 var readyLine = "pulsar-emulator ready \(emulator.serviceURL)\n"
 if let adminURL = emulator.adminURL { readyLine += "pulsar-emulator admin \(adminURL)\n" }
 readyLine.withUTF8 { bytes in _ = write(1, bytes.baseAddress, bytes.count) }
-await signals.wait()
+_ = await signals.wait()
 await emulator.shutdown()
 printError("pulsar-emulator stopped")
