@@ -1,3 +1,4 @@
+import PulsarSupport
 import Synchronization
 
 /// One end of an in-memory duplex made by `InMemoryDuplex.makePair`. Same semantics as `TCPConnection`, including

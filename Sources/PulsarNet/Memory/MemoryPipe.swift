@@ -1,3 +1,4 @@
+import PulsarSupport
 import Synchronization
 
 /// One direction of an in-memory duplex: bytes written by one end, read by the other.

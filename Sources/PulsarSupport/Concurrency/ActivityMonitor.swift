@@ -17,7 +17,8 @@ package final class ActivityMonitor: Sendable {
     private struct State {
         var busy = 0
         var generation: UInt64 = 0
-        var waiters: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     }
 
     private let state = Mutex(State())
@@ -46,28 +47,35 @@ package final class ActivityMonitor: Sendable {
     package func touch() { change(by: 0) }
 
     private func change(by delta: Int) {
-        let waiters = state.withLock { state -> [Waiter] in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.busy += delta
             precondition(state.busy >= 0, "ActivityMonitor: end() without begin()")
             state.generation &+= 1
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
-        waiters.resumeAll()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Suspends until ``generation`` is greater than `seen` (at once if it already is). Throws `CancellationError`
     /// when the task is cancelled, so a caller bounds the wait with a deadline by cancelling it.
     package func waitForChange(after seen: UInt64) async throws {
-        try await suspend(install: { waiter in
-            state.withLock { state -> Result<Void, any Error>? in
-                if state.generation > seen { return .success(()) }
-                if Task.isCancelled { return .failure(CancellationError()) }
-                state.waiters.append(waiter)
-                return nil
+        let id = state.withLock { state in
+            state.nextWaiterID &+= 1
+            return state.nextWaiterID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let immediate = state.withLock { state -> Result<Void, any Error>? in
+                    if state.generation > seen { return .success(()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let immediate { continuation.resume(with: immediate) }
             }
-        }, remove: { [self] id in
-            state.withLock { $0.waiters.remove(id: id) }
-        })
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+        }
     }
 }
