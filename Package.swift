@@ -19,14 +19,16 @@ let package = Package(
         .executable(name: "pulsar-client-probe", targets: ["pulsar-client-probe"]),
     ],
     targets: [
-        // Pieces several modules share: the logger and log levels, the wall clock, Duration in milliseconds, base64
-        // and JSON. Not a product: the other modules use it through `package` access, and re-export its few public
-        // types (PulsarLogger, JSONValue, Base64, FormatError) so users never import it themselves.
+        // Pieces several modules share: the logger and log levels, the wall clock, Duration in milliseconds, base64,
+        // JSON, and the ActivityMonitor a test harness waits on. Not a product: the other modules use it through
+        // `package` access, and re-export its few public types (PulsarLogger, JSONValue, Base64, FormatError) so
+        // users never import it themselves.
         .target(name: "PulsarSupport", swiftSettings: strict),
         // Pure, two-way codec: protobuf, commands, frames, CRC32C, batches. No sockets, no clock.
         .target(name: "PulsarWire", swiftSettings: strict),
-        // POSIX TCP on epoll (kqueue on Darwin) and an in-memory duplex; knows nothing of Pulsar.
-        .target(name: "PulsarNet", swiftSettings: strict),
+        // POSIX TCP on epoll (kqueue on Darwin) and an in-memory duplex; knows nothing of Pulsar's protocol (from
+        // PulsarSupport it takes only the ActivityMonitor its in-memory streams report to).
+        .target(name: "PulsarNet", dependencies: ["PulsarSupport"], swiftSettings: strict),
         // SHA-2, HMAC, RSA and P-256 ECDSA, DER/PEM keys, JWT validation and minting (base64 and JSON from
         // PulsarSupport). Stdlib only (one file reads and writes key files with libc).
         .target(name: "PulsarAuth", dependencies: ["PulsarSupport"], swiftSettings: strict),
@@ -44,7 +46,7 @@ let package = Package(
         .executableTarget(name: "pulsar-client-probe", dependencies: ["PulsarClient"], swiftSettings: strict),
         .testTarget(name: "PulsarSupportTests", dependencies: ["PulsarSupport"], swiftSettings: strict),
         .testTarget(name: "PulsarWireTests", dependencies: ["PulsarWire", "PulsarSupport"], swiftSettings: strict),
-        .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet"], swiftSettings: strict),
+        .testTarget(name: "PulsarNetTests", dependencies: ["PulsarNet", "PulsarSupport"], swiftSettings: strict),
         .testTarget(name: "PulsarAuthTests", dependencies: ["PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"],

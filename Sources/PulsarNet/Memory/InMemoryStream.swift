@@ -1,3 +1,4 @@
+import PulsarSupport
 import Synchronization
 
 /// One end of an in-memory duplex made by `InMemoryDuplex.makePair`. Same semantics as `TCPConnection`, including
@@ -86,10 +87,18 @@ public enum InMemoryDuplex {
     public static func makePair(
         bufferLimit: Int = 256 * 1024, watermarks: WriteWatermarks = .default
     ) -> (InMemoryStream, InMemoryStream) {
+        makePair(bufferLimit: bufferLimit, watermarks: watermarks, activity: nil)
+    }
+
+    /// Like ``makePair(bufferLimit:watermarks:)``, and each direction reports to `activity` while bytes sit unread
+    /// in it or its reader is still working on the bytes it last took (until it comes back to read, or closes).
+    package static func makePair(
+        bufferLimit: Int = 256 * 1024, watermarks: WriteWatermarks = .default, activity: ActivityMonitor?
+    ) -> (InMemoryStream, InMemoryStream) {
         precondition(bufferLimit >= 0, "bufferLimit must not be negative")
         let id = pairIDs.wrappingAdd(1, ordering: .relaxed).oldValue
-        let aToB = MemoryPipe(limit: bufferLimit, watermarks: watermarks)
-        let bToA = MemoryPipe(limit: bufferLimit, watermarks: watermarks)
+        let aToB = MemoryPipe(limit: bufferLimit, watermarks: watermarks, activity: activity)
+        let bToA = MemoryPipe(limit: bufferLimit, watermarks: watermarks, activity: activity)
         let a = InMemoryStream(inbound: bToA, outbound: aToB, local: "memory:\(id)/a", remote: "memory:\(id)/b")
         let b = InMemoryStream(inbound: aToB, outbound: bToA, local: "memory:\(id)/b", remote: "memory:\(id)/a")
         return (a, b)

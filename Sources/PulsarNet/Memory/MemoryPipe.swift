@@ -1,3 +1,4 @@
+import PulsarSupport
 import Synchronization
 
 /// One direction of an in-memory duplex: bytes written by one end, read by the other.
@@ -14,6 +15,13 @@ final class MemoryPipe: Sendable {
         var watermarks: WriteWatermarks
         var readWaiter: Waiter?
         var writableWaiters: [Waiter] = []
+        /// The reader took bytes and has not come back for more: it is still working on them.
+        var readerHolding = false
+        /// What `activity` was last told: queued bytes, or a reader still working on what it took.
+        var countedBusy = false
+
+        /// Unread bytes, or a reader still working on the last ones it took.
+        var isBusy: Bool { readerHolding || (!queue.isEmpty && !receiverClosed) }
     }
 
     private enum ReadStep {
@@ -25,11 +33,22 @@ final class MemoryPipe: Sendable {
     /// Bytes the peer can hold before the rest counts as the sender's outbound buffer.
     let limit: Int
     private let state: Mutex<State>
+    /// Told when the pipe turns busy (bytes queued, or the reader working on bytes it took) and idle again.
+    private let activity: ActivityMonitor?
 
-    /// A pipe whose receiver holds up to `limit` bytes.
-    init(limit: Int, watermarks: WriteWatermarks) {
+    /// A pipe whose receiver holds up to `limit` bytes, reporting busy and idle to `activity` if given.
+    init(limit: Int, watermarks: WriteWatermarks, activity: ActivityMonitor? = nil) {
         self.limit = limit
+        self.activity = activity
         state = Mutex(State(watermarks: watermarks))
+    }
+
+    /// Tells `activity` when the pipe's busy state flipped. Called under the lock, so the monitor sees the flips in
+    /// order (the monitor's lock is a leaf: it never calls back).
+    private func reportActivity(_ state: inout State) {
+        guard let activity, state.isBusy != state.countedBusy else { return }
+        state.countedBusy.toggle()
+        if state.countedBusy { activity.begin() } else { activity.end() }
     }
 
     private static let reset = NetError(code: .connectionReset, message: "the peer closed the in-memory stream")
@@ -59,6 +78,7 @@ final class MemoryPipe: Sendable {
             if state.senderClosed { return (.failure(NetError.closed), nil) }
             if state.receiverClosed { return (.failure(MemoryPipe.reset), nil) }
             state.queue.append(bytes)
+            reportActivity(&state)
             let reader = bytes.isEmpty ? nil : state.readWaiter
             if reader != nil { state.readWaiter = nil }
             return (.success(state.queue.count - limit > state.watermarks.high), reader)
@@ -90,6 +110,7 @@ final class MemoryPipe: Sendable {
             guard !state.senderClosed else { return (nil, []) }
             state.senderClosed = true
             if discardUnsent { state.queue.truncate(keeping: limit) }
+            reportActivity(&state)
             defer {
                 state.readWaiter = nil
                 state.writableWaiters = []
@@ -116,9 +137,13 @@ final class MemoryPipe: Sendable {
     func receive(maxLength: Int) async throws -> [UInt8]? {
         while true {
             let (step, writers) = state.withLock { state -> (ReadStep, [Waiter]) in
+                // Coming back for more means the reader is done with what it took.
+                state.readerHolding = false
+                defer { reportActivity(&state) }
                 if state.receiverClosed { return (.endOfStream, []) }
                 if !state.queue.isEmpty {
                     let bytes = state.queue.read(maxLength: maxLength)
+                    state.readerHolding = true
                     return (.data(bytes), MemoryPipe.takeWritersIfDrained(&state, limit: limit))
                 }
                 return (state.senderClosed ? .endOfStream : .wait, [])
@@ -156,6 +181,8 @@ final class MemoryPipe: Sendable {
             guard !state.receiverClosed else { return (nil, []) }
             state.receiverClosed = true
             state.queue.removeAll()
+            state.readerHolding = false
+            reportActivity(&state)
             defer {
                 state.readWaiter = nil
                 state.writableWaiters = []
