@@ -22,7 +22,7 @@ extension PulsarEventBus {
     ///   - environment: the variables to read (the process environment by default; tests pass their own).
     ///   - configure: adjusts the client configuration after the environment was applied (connector, logger …).
     ///   - consumerDefaults: the options every registration starts from.
-    ///   - sleeper: how backoffs wait.
+    ///   - sleeper: how backoffs wait; `nil` sleeps on the configuration's clock.
     ///   - observer: told about every event of every registration.
     /// - Throws: ``EventBusError``: ``EventBusError/Code/invalidEnvironment`` when `COZE_MQ_TYPE` or `MQ_NAME_SERVER`
     ///   is missing or empty, ``EventBusError/Code/unsupportedMQType`` when `COZE_MQ_TYPE` is not `pulsar`,
@@ -30,7 +30,7 @@ extension PulsarEventBus {
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
         configure: (inout ClientConfiguration) -> Void = { _ in },
-        consumerDefaults: EventConsumerOptions = EventConsumerOptions(), sleeper: EventBusSleeper = .realTime,
+        consumerDefaults: EventConsumerOptions = EventConsumerOptions(), sleeper: EventBusSleeper? = nil,
         observer: (@Sendable (EventBusEvent) -> Void)? = nil
     ) throws -> PulsarEventBus {
         guard let type = environment[mqTypeVariable], !type.isEmpty else {

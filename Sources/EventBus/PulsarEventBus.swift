@@ -36,13 +36,13 @@ public final class PulsarEventBus: ConsumerService {
     /// - Parameters:
     ///   - configuration: the base client configuration; its service URL is the default name server.
     ///   - consumerDefaults: the options every registration starts from.
-    ///   - sleeper: how backoffs wait (a test harness passes its virtual clock's sleep).
+    ///   - sleeper: how backoffs wait; `nil` sleeps on `configuration.clock`.
     ///   - observer: told about every event of every registration, on the task where it happens; it must not block.
     public init(configuration: ClientConfiguration, consumerDefaults: EventConsumerOptions = EventConsumerOptions(),
-                sleeper: EventBusSleeper = .realTime, observer: (@Sendable (EventBusEvent) -> Void)? = nil) {
+                sleeper: EventBusSleeper? = nil, observer: (@Sendable (EventBusEvent) -> Void)? = nil) {
         self.configuration = configuration
         self.consumerDefaults = consumerDefaults
-        self.sleeper = sleeper
+        self.sleeper = sleeper ?? .on(configuration.clock)
         self.observer = observer
     }
 

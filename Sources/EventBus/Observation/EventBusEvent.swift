@@ -1,3 +1,5 @@
+import PulsarSupport
+
 /// Counters of one registration, as a service exports them.
 public struct EventBusCounters: Sendable, Equatable, CustomStringConvertible {
     /// Messages received from the broker.
@@ -72,8 +74,9 @@ public struct EventBusEvent: Sendable, CustomStringConvertible {
     }
 }
 
-/// How the event bus waits for retry backoff and receive-error backoff: real time by default. A test harness with a
-/// virtual clock passes a sleep on that clock. The sleep must throw when its task is cancelled.
+/// How the event bus waits for retry backoff and receive-error backoff. By default it sleeps on the clock of the bus's
+/// client configuration, so a bus made with a ``ManualClock`` backs off in virtual time. The sleep must throw when its
+/// task is cancelled.
 public struct EventBusSleeper: Sendable {
     /// Sleeps for the duration.
     public let sleep: @Sendable (Duration) async throws -> Void
@@ -85,4 +88,9 @@ public struct EventBusSleeper: Sendable {
 
     /// `Task.sleep(for:)` on the continuous clock.
     public static let realTime = EventBusSleeper { duration in try await Task.sleep(for: duration) }
+
+    /// Sleeps on `clock` (a ``ManualClock`` makes every backoff virtual).
+    public static func on(_ clock: any PulsarClock) -> EventBusSleeper {
+        EventBusSleeper { duration in try await clock.sleep(for: duration) }
+    }
 }

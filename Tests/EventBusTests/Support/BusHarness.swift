@@ -35,7 +35,7 @@ func testConfiguration(_ emulator: PulsarEmulator) -> ClientConfiguration {
 
 /// Runs `body` with a fresh emulator and bus; shuts both down afterwards, also when `body` throws.
 func withBus(_ emulatorConfiguration: EmulatorConfiguration = EmulatorConfiguration(),
-             sleeper: EventBusSleeper = .realTime, observer: (@Sendable (EventBusEvent) -> Void)? = nil,
+             sleeper: EventBusSleeper? = nil, observer: (@Sendable (EventBusEvent) -> Void)? = nil,
              _ body: (BusHarness) async throws -> Void) async throws {
     let emulator = try await PulsarEmulator.start(emulatorConfiguration)
     var defaults = EventConsumerOptions()
