@@ -97,4 +97,19 @@ struct UnitTests {
         #expect(received == SIGHUP)
         #expect(await signals.wait() == SIGHUP, "a received signal stays received")
     }
+
+    @Test("an events stream sees events in the order they were counted, also when recorded from many tasks")
+    func eventsStreamKeepsCountingOrder() async {
+        let monitor = RegistrationMonitor(topic: "t", group: "g", observer: nil)
+        let events = monitor.events()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { for _ in 0..<250 { monitor.record(.received) } }
+            }
+        }
+        monitor.finish()
+        var seen: [Int] = []
+        for await event in events where event.kind == .received { seen.append(event.counters.received) }
+        #expect(seen == Array(1...2000))
+    }
 }

@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The counters, running-handler count and event subscribers of one registration. Every change goes through
-/// ``record(_:message:error:runningDelta:)``, which updates the counters and tells the bus's observer and every
-/// ``events()`` stream, in that order, before returning.
+/// ``record(_:message:error:runningDelta:)``, which updates the counters and tells every ``events()`` stream and the
+/// bus's observer before returning. Each stream gets the events in the order they were counted.
 final class RegistrationMonitor: Sendable {
     let topic: String
     let group: String
@@ -35,7 +35,9 @@ final class RegistrationMonitor: Sendable {
 
     /// Records an event: counts it, adjusts the running handlers by `runningDelta`, and publishes it.
     func record(_ kind: EventBusEvent.Kind, message: Message? = nil, error: (any Error)? = nil, runningDelta: Int = 0) {
-        let (event, streams) = state.withLock { state -> (EventBusEvent, [AsyncStream<EventBusEvent>.Continuation]) in
+        // Streams are fed under the lock, so each sees events in the order they were counted (concurrent handlers
+        // included); the observer is user code and is called outside it.
+        let event = state.withLock { state -> EventBusEvent in
             switch kind {
             case .received: state.counters.received += 1
             case .handled: state.counters.handled += 1
@@ -49,10 +51,10 @@ final class RegistrationMonitor: Sendable {
             let event = EventBusEvent(kind: kind, topic: topic, group: group, messageID: message?.messageID,
                                       key: message?.key, error: error.map { "\($0)" }, counters: state.counters,
                                       runningHandlers: state.running)
-            return (event, Array(state.streams.values))
+            for stream in state.streams.values { stream.yield(event) }
+            return event
         }
         observer?(event)
-        for stream in streams { stream.yield(event) }
     }
 
     /// The events from now on, until the registration stops (then the stream ends). Unbounded: consume it, or

@@ -30,16 +30,6 @@ struct VirtualTimeTests {
         }
     }
 
-    /// Waits (bounded in real time) until `condition` holds, for states no event announces.
-    func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while !condition() {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        return true
-    }
-
     /// Both timers sleep again, until a deadline after `instant`.
     static func sleeping(_ clock: ManualClock, after instant: PulsarInstant) -> Bool {
         guard clock.pendingSleepers == 2, let next = clock.nextWakeUp else { return false }
@@ -60,7 +50,7 @@ struct VirtualTimeTests {
             let redelivered = Task { try await consumer.receive() }
             clock.advance(by: .seconds(59))
             // The client's timer now sleeps until the nack delay ends (keep-alives at 30 s have been handled).
-            #expect(await eventually { clock.nextWakeUp == nackedAt + .seconds(60) })
+            try await eventually("the timer sleeping until the nack delay ends") { clock.nextWakeUp == nackedAt + .seconds(60) }
             clock.advance(by: .seconds(1))
             let again = try await redelivered.value
             #expect(again.payload == Array("hello".utf8))
@@ -80,7 +70,7 @@ struct VirtualTimeTests {
             _ = try await consumer.receive()
             let receivedAt = clock.instant
             let redelivered = Task { try await consumer.receive() }
-            #expect(await eventually { clock.nextWakeUp == receivedAt + .seconds(10) })
+            try await eventually("the timer sleeping until the ack timeout") { clock.nextWakeUp == receivedAt + .seconds(10) }
             clock.advance(by: .seconds(10))
             #expect(try await redelivered.value.redeliveryCount == 1)
         }
@@ -94,7 +84,7 @@ struct VirtualTimeTests {
             let producer = try await client.makeProducer(topic: "vt-batch", options: options)
             let start = clock.instant
             let receipt = try await producer.enqueue(Array("batched".utf8))
-            #expect(await eventually { clock.nextWakeUp == start + .milliseconds(10) })
+            try await eventually("the timer sleeping until the batching delay") { clock.nextWakeUp == start + .milliseconds(10) }
             #expect(receipt.result == nil)
             #expect((emulator.topic("vt-batch")?.storedMessages ?? 0) == 0)
             clock.advance(by: .milliseconds(10))
@@ -114,17 +104,17 @@ struct VirtualTimeTests {
             options.sendTimeout = .seconds(5)
             let producer = try await client.makeProducer(topic: "vt-send-timeout", options: options)
             emulator.disconnectAllClients()
-            #expect(await eventually { emulator.connections().isEmpty })
+            try await eventually("every connection closed") { emulator.connections().isEmpty }
             let receipt = try await producer.enqueue(Array("lost".utf8))
             let enqueuedAt = clock.instant
-            #expect(await eventually { clock.nextWakeUp == enqueuedAt + .seconds(5) })
+            try await eventually("the timer sleeping until the send timeout") { clock.nextWakeUp == enqueuedAt + .seconds(5) }
             clock.advance(by: .seconds(5))
             await #expect(throws: PulsarClientError.self) { try await receipt.messageID() }
             #expect(emulator.connections().isEmpty)  // the reconnect backoff (about 60 s) has not passed
             var steps = 0
             while emulator.topic("vt-send-timeout")?.producers.first?.isReady != true, steps < 50 {
                 clock.advanceToNextWakeUp()
-                _ = await eventually(within: .milliseconds(100)) { emulator.topic("vt-send-timeout")?.producers.first?.isReady == true }
+                _ = await poll(within: .milliseconds(100)) { emulator.topic("vt-send-timeout")?.producers.first?.isReady == true }
                 steps += 1
             }
             #expect(clock.instant >= enqueuedAt + .seconds(30))  // with jitter, at least half the backoff
@@ -144,7 +134,7 @@ struct VirtualTimeTests {
             _ = try await producer.send(Array("later".utf8), options: send)
             let delivered = Task { try await consumer.receive() }
             clock.advance(by: .seconds(599))
-            #expect(await eventually { clock.nextWakeUp.map { $0 <= .zero + .seconds(600) } ?? false })
+            try await eventually("a timer due by the delivery time") { clock.nextWakeUp.map { $0 <= .zero + .seconds(600) } ?? false }
             clock.advance(by: .seconds(1))
             #expect(try await delivered.value.payload == Array("later".utf8))
         }
@@ -161,21 +151,21 @@ struct VirtualTimeTests {
             try consumer.flushAcknowledgements()
             // Deadlines that moved later (the handshake's, an acknowledgement group flushed by hand) are not
             // withdrawn: the timer wakes once at each, finds nothing due, and sleeps on. A handful at most.
-            let settled = await eventually { clock.pendingSleepers == 2 }
-            #expect(settled)
+            try await eventually("two sleepers") { clock.pendingSleepers == 2 }
             for _ in 0..<5 {
                 guard let next = clock.nextWakeUp, next < start + .seconds(30) else { break }
                 clock.advanceToNextWakeUp()
-                let asleep = await eventually { Self.sleeping(clock, after: next) }
-                #expect(asleep)
+                try await eventually("both timers asleep again after \(next)") { Self.sleeping(clock, after: next) }
             }
             // Then two sleepers: the client's timer and the emulator's, both waiting for the 30 s keep-alive.
-            #expect(await eventually { clock.pendingSleepers == 2 && clock.nextWakeUp == start + .seconds(30) },
-                    "sleepers \(clock.pendingSleepers), next wake-up \(String(describing: clock.nextWakeUp))")
+            try await eventually("two sleepers waiting for the keep-alive; sleepers \(clock.pendingSleepers), next wake-up \(String(describing: clock.nextWakeUp))") {
+                clock.pendingSleepers == 2 && clock.nextWakeUp == start + .seconds(30)
+            }
             clock.advance(by: clock.instant.duration(to: start + .seconds(30)))
             // After the keep-alive PING and PONG, nothing is due before the next keep-alive, 30 s later.
-            #expect(await eventually { clock.pendingSleepers == 2 && clock.nextWakeUp == start + .seconds(60) },
-                    "sleepers \(clock.pendingSleepers), next wake-up \(String(describing: clock.nextWakeUp))")
+            try await eventually("two sleepers waiting for the next keep-alive; sleepers \(clock.pendingSleepers), next wake-up \(String(describing: clock.nextWakeUp))") {
+                clock.pendingSleepers == 2 && clock.nextWakeUp == start + .seconds(60)
+            }
         }
     }
 }

@@ -141,14 +141,20 @@ func expectMarkerNext(on consumer: Consumer, topic: String, client: PulsarClient
     throw TestTimeout()
 }
 
-/// Polls until `condition` holds (for broker-side state that has no event to await), failing after 10 s.
-func eventually(_ what: String, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting for \(what)")
-            throw TestTimeout()
-        }
-        try await Task.sleep(for: .milliseconds(2))
+/// Polls until `condition` holds (for broker-side state that has no event to await), failing after `limit`.
+func eventually(_ what: @autoclosure () -> String, within limit: Duration = .seconds(10),
+                sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
+    guard await poll(within: limit, condition) else {
+        Issue.record("timed out after \(limit) waiting for \(what())", sourceLocation: sourceLocation)
+        throw TestTimeout()
     }
+}
+
+/// Polls until `condition` holds or `limit` of real time passes; returns whether it held.
+func poll(within limit: Duration, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while !condition() {
+        guard ContinuousClock.now < deadline, (try? await Task.sleep(for: .milliseconds(1))) != nil else { return false }
+    }
+    return true
 }
