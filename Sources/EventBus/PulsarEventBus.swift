@@ -107,7 +107,8 @@ public final class PulsarEventBus: ConsumerService {
         }
         let monitor = RegistrationMonitor(topic: topic, group: group, observer: observer)
         let driver = RegistrationDriver(client: client, consumer: consumer, handler: handler, options: resolved,
-                                        monitor: monitor, sleeper: sleeper, logger: configuration.logger)
+                                        monitor: monitor, sleeper: sleeper, logger: configuration.logger,
+                                        activity: configuration.activity)
         let registration = PulsarConsumerRegistration(topic: topic, group: group, options: resolved, driver: driver)
         guard track({ $0.registrations.append(registration) }) else {
             await registration.stop(deadline: .zero)

@@ -44,6 +44,19 @@ final class ClientCore: Sendable {
     func makeProducerId() -> UInt64 { nextProducerId.wrappingAdd(1, ordering: .relaxed).oldValue }
     func makeConsumerId() -> UInt64 { nextConsumerId.wrappingAdd(1, ordering: .relaxed).oldValue }
 
+    /// Told about work in flight that a test harness must wait for (a message handed to a waiting `receive`, a
+    /// reconnect, a dead-letter hand-off); nil outside a harness.
+    var activity: ActivityMonitor? { configuration.activity }
+
+    /// Sleeps on the client's clock while not counting as work in flight: a backoff is a timer a harness plays out
+    /// (it shows as the clock's next wake-up), not work to wait for. A zero delay does not suspend at all.
+    func sleepIdle(for delay: Duration) async throws {
+        guard delay > .zero else { return }
+        activity?.end()
+        defer { activity?.begin() }
+        try await clock.sleep(for: delay)
+    }
+
     /// A fresh reconnect backoff.
     func makeBackoff() -> Backoff {
         Backoff(initial: configuration.initialReconnectBackoff, maximum: configuration.maxReconnectBackoff)

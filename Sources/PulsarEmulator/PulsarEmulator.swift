@@ -130,7 +130,12 @@ public final class PulsarEmulator: Sendable {
 
     /// Serves a new client over an in-memory stream (no port at all) and returns the client's end.
     public func connectInMemory() -> any ByteStream {
-        let (client, server) = InMemoryDuplex.makePair()
+        connectInMemory(activity: nil)
+    }
+
+    /// Like ``connectInMemory()``; both directions report unread bytes to `activity` (a test harness's monitor).
+    package func connectInMemory(activity: ActivityMonitor?) -> any ByteStream {
+        let (client, server) = InMemoryDuplex.makePair(activity: activity)
         incoming.yield(server)
         return client
     }

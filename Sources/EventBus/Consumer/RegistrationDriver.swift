@@ -12,6 +12,8 @@ final class RegistrationDriver: Sendable {
     private let options: EventConsumerOptions
     private let sleeper: EventBusSleeper
     private let logger: PulsarLogger
+    /// Told that a received message is in hand until its outcome is settled (a test harness waits for that).
+    private let activity: ActivityMonitor?
 
     private struct State {
         var scheduler: HandlerScheduler<Message>
@@ -27,7 +29,8 @@ final class RegistrationDriver: Sendable {
     private let state: Mutex<State>
 
     init(client: PulsarClient, consumer: Consumer, handler: any ConsumerHandler, options: EventConsumerOptions,
-         monitor: RegistrationMonitor, sleeper: EventBusSleeper, logger: PulsarLogger) {
+         monitor: RegistrationMonitor, sleeper: EventBusSleeper, logger: PulsarLogger, activity: ActivityMonitor? = nil) {
+        self.activity = activity
         self.client = client
         self.consumer = consumer
         self.handler = handler
@@ -65,6 +68,7 @@ final class RegistrationDriver: Sendable {
                 continue
             }
             failures = 0
+            activity?.begin()  // ended once the message's outcome is settled (or it is abandoned)
             monitor.record(.received, message: message)
             admit(message)
         }
@@ -97,7 +101,10 @@ final class RegistrationDriver: Sendable {
             if let ready = state.scheduler.admit(message, key: message.key) { startHandler(ready, state: &state) }
             return false
         }
-        if abandoned { monitor.record(.abandoned, message: message) }
+        if abandoned {
+            monitor.record(.abandoned, message: message)
+            activity?.end()
+        }
     }
 
     // MARK: Handling
@@ -139,6 +146,9 @@ final class RegistrationDriver: Sendable {
             monitor.record(.retried, message: message, runningDelta: -1)
         case .retry(_, let delay):
             do {
+                // The backoff is a timer a harness plays out, not work in flight.
+                activity?.end()
+                defer { activity?.begin() }
                 try await sleeper.sleep(delay)
             } catch {
                 monitor.record(.abandoned, message: message, runningDelta: -1)
@@ -168,6 +178,7 @@ final class RegistrationDriver: Sendable {
     }
 
     private func finished(_ message: Message, id: UInt64) {
+        defer { activity?.end() }
         let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             state.handlers[id] = nil
             state.cancelledByStop.remove(id)
@@ -203,7 +214,10 @@ final class RegistrationDriver: Sendable {
         loop?.cancel()
         await loop?.value
         let parked = state.withLock { $0.scheduler.drainParked() }
-        for message in parked { monitor.record(.abandoned, message: message) }
+        for message in parked {
+            monitor.record(.abandoned, message: message)
+            activity?.end()
+        }
         await waitForHandlers(deadline: deadline)
         await consumer.close()
         await client.close()

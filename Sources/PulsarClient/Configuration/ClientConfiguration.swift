@@ -16,7 +16,8 @@ public struct ClientConfiguration: Sendable {
     public var keepAliveInterval: Duration = .seconds(30)
     /// How connections are opened (TCP unless a test injects another transport).
     public var connector: Connector = .tcp
-    /// First reconnect delay; it doubles on each failure (with jitter) up to ``maxReconnectBackoff``.
+    /// First reconnect delay; it doubles on each failure (with jitter) up to ``maxReconnectBackoff``. Zero (a test
+    /// harness's setting) reconnects at once the first time, then waits 1 ms, doubling.
     public var initialReconnectBackoff: Duration = .milliseconds(100)
     /// Upper bound of the reconnect delay.
     public var maxReconnectBackoff: Duration = .seconds(60)
@@ -32,6 +33,8 @@ public struct ClientConfiguration: Sendable {
     /// when the test advances it. What stays on real time: the operating system's own deadlines, opening a TCP
     /// connection (``connectionTimeout`` inside ``Connector/tcp``) and name resolution.
     public var clock: any PulsarClock = SystemClock()
+    /// Work in flight a test harness waits for (PulsarTesting sets it); nil in production.
+    package var activity: ActivityMonitor?
     /// Where log lines go: by default warnings and errors to standard error, as `PulsarClient <level> <message>`.
     public var logger: PulsarLogger = .standardError(label: "PulsarClient")
 
@@ -50,8 +53,11 @@ public struct ClientConfiguration: Sendable {
         let url = try ServiceURL(serviceURL)
         for (name, value) in [("operationTimeout", operationTimeout), ("connectionTimeout", connectionTimeout),
                               ("keepAliveInterval", keepAliveInterval),
-                              ("initialReconnectBackoff", initialReconnectBackoff)] where value <= .zero {
+                              ("maxReconnectBackoff", maxReconnectBackoff)] where value <= .zero {
             throw PulsarClientError(.invalidConfiguration, "\(name) must be positive, got \(value)")
+        }
+        guard initialReconnectBackoff >= .zero else {
+            throw PulsarClientError(.invalidConfiguration, "initialReconnectBackoff must not be negative, got \(initialReconnectBackoff)")
         }
         guard maxReconnectBackoff >= initialReconnectBackoff else {
             throw PulsarClientError(.invalidConfiguration, "maxReconnectBackoff must be at least initialReconnectBackoff")

@@ -24,7 +24,7 @@ extension ConsumerCore {
             if !actions.isEmpty { run(actions, connections: connections) }
             return polled
         }
-        return try await withTaskCancellationHandler {
+        let message = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let waiter = ReceiveWaiter(id: waiterId, continuation: continuation)
                 let now = core.clock.instant
@@ -49,6 +49,8 @@ extension ConsumerCore {
             }
             waiter?.continuation.resume(throwing: PulsarClientError(.cancelled, "receive was cancelled"))
         }
+        core.activity?.end()  // begun when the message was handed to this waiter
+        return message
     }
 
     /// The next message, or nil if none arrives within `timeout`.

@@ -245,7 +245,16 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
             }
             return Self.claimReconnect(&state, index)
         }
-        if reconnect { Task { await self.reconnectLoop(index) } }
+        if reconnect { startReconnectLoop(index) }
+    }
+
+    /// Runs ``reconnectLoop(_:)`` in a task of its own, counted as work in flight (see ``ClientCore/activity``).
+    private func startReconnectLoop(_ index: Int) {
+        core.activity?.begin()
+        Task {
+            await self.reconnectLoop(index)
+            self.core.activity?.end()
+        }
     }
 
     /// Marks `index` as reconnecting; false if it already is (or the consumer is closed).
@@ -257,14 +266,14 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
 
     /// Starts re-subscribing `index` (after a seek that disconnected it).
     func reconnect(_ index: Int) {
-        Task { await self.reconnectLoop(index) }
+        startReconnectLoop(index)
     }
 
     private func reconnectLoop(_ index: Int) async {
         while true {
             let (delay, closed) = state.withLock { ($0.backoffs[index].next(), $0.closed) }
             if closed { break }
-            try? await core.clock.sleep(for: delay)
+            try? await core.sleepIdle(for: delay)
             do {
                 if state.withLock({ $0.closed }) { break }
                 try await establish(index)
@@ -303,6 +312,7 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
         for action in actions {
             switch action {
             case .deliver(let message, let waiter):
+                core.activity?.begin()  // until `receive` returns it (the waiter's task is not running yet)
                 waiter.continuation.resume(returning: message)
             case .fail(let waiter, let error):
                 waiter.continuation.resume(throwing: error)
@@ -317,7 +327,11 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
                 connections[source]?.send(.redeliverUnacknowledgedMessages(
                     CommandRedeliverUnacknowledgedMessages(consumerId: consumerIds[source], messageIds: ids)))
             case .deadLetter(let messages):
-                Task { await self.deadLetter(messages) }
+                core.activity?.begin()
+                Task {
+                    await self.deadLetter(messages)
+                    self.core.activity?.end()
+                }
             }
         }
     }

@@ -186,7 +186,13 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
             state.reconnecting = true
             return true
         }
-        if reconnect { Task { await self.reconnectLoop() } }
+        if reconnect {
+            core.activity?.begin()  // counted as work in flight (see ``ClientCore/activity``)
+            Task {
+                await self.reconnectLoop()
+                self.core.activity?.end()
+            }
+        }
     }
 
     /// Re-creates the producer with backoff until it works, the producer is closed, or an error says it never will.
@@ -194,7 +200,7 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
         while true {
             let (delay, closed) = state.withLock { ($0.backoff.next(), $0.closed) }
             if closed { break }
-            try? await core.clock.sleep(for: delay)
+            try? await core.sleepIdle(for: delay)
             do {
                 if state.withLock({ $0.closed }) { break }
                 try await establish()

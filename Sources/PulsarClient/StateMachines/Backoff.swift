@@ -11,7 +11,7 @@ struct Backoff: Sendable {
     /// A backoff starting at `initial`; `random` defaults to the system generator.
     init(initial: Duration, maximum: Duration, jitter: Double = 0.2,
          random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
-        precondition(initial > .zero && maximum >= initial && (0..<1).contains(jitter), "invalid backoff settings")
+        precondition(initial >= .zero && maximum > .zero && maximum >= initial && (0..<1).contains(jitter), "invalid backoff settings")
         self.initial = initial
         self.maximum = maximum
         self.jitter = jitter
@@ -22,7 +22,7 @@ struct Backoff: Sendable {
     /// The delay before the next attempt; doubles the following one.
     mutating func next() -> Duration {
         let base = current
-        current = min(current * 2, maximum)
+        current = min(max(current * 2, .milliseconds(1)), maximum)  // from zero: at once, then 1 ms, 2 ms …
         guard jitter > 0 else { return base }
         let fraction = Double.random(in: 0..<1, using: &random) * jitter
         return base * (1 - fraction)

@@ -17,11 +17,16 @@ final class MemoryPipe: Sendable {
         var writableWaiters: [Waiter] = []
         /// The reader took bytes and has not come back for more: it is still working on them.
         var readerHolding = false
+        /// The reader has been told the stream ended.
+        var endOfStreamDelivered = false
         /// What `activity` was last told: queued bytes, or a reader still working on what it took.
         var countedBusy = false
 
-        /// Unread bytes, or a reader still working on the last ones it took.
-        var isBusy: Bool { readerHolding || (!queue.isEmpty && !receiverClosed) }
+        /// Unread bytes, an end of stream the reader has not seen yet, or a reader still working on the last bytes it
+        /// took.
+        var isBusy: Bool {
+            readerHolding || (!receiverClosed && (!queue.isEmpty || (senderClosed && !endOfStreamDelivered)))
+        }
     }
 
     private enum ReadStep {
@@ -146,7 +151,11 @@ final class MemoryPipe: Sendable {
                     state.readerHolding = true
                     return (.data(bytes), MemoryPipe.takeWritersIfDrained(&state, limit: limit))
                 }
-                return (state.senderClosed ? .endOfStream : .wait, [])
+                if state.senderClosed {
+                    state.endOfStreamDelivered = true
+                    return (.endOfStream, [])
+                }
+                return (.wait, [])
             }
             writers.resumeAll()
             switch step {

@@ -38,9 +38,18 @@ package final class DeadlineAlarm: Sendable {
             state.generation &+= 1
             let generation = state.generation
             let previous = state.sleeper
+            // On a ManualClock the sleep counts as work in flight from now until it is registered, and its wake-up
+            // until `fire` has run, so a harness never sees the system idle while this alarm is between the two.
+            let manual = clock as? ManualClock
+            let announced = manual?.announceSleeper() ?? false
             state.sleeper = Task.detached { [weak self, clock] in
-                do { try await clock.sleep(until: deadline) } catch { return }
+                var held = false
+                do {
+                    if let manual { held = try await manual.sleep(until: deadline, announced: announced) }
+                    else { try await clock.sleep(until: deadline) }
+                } catch { return }
                 self?.fired(generation)
+                if held { manual?.endWakeUp() }
             }
             return previous
         }

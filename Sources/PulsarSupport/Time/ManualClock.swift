@@ -8,7 +8,8 @@ import Synchronization
 /// ``nextWakeUp`` and ``advanceToNextWakeUp()`` let a harness play out pending timers one at a time.
 public final class ManualClock: PulsarClock {
     private enum Sleeper {
-        case waiting(PulsarInstant, CheckedContinuation<Void, any Error>)
+        /// The continuation resumes with true when ``advance(by:)`` woke it (one unit of activity begun for it).
+        case waiting(PulsarInstant, CheckedContinuation<Bool, any Error>)
         /// Cancelled before it was registered: the sleep must throw as soon as it tries.
         case cancelled
     }
@@ -19,6 +20,8 @@ public final class ManualClock: PulsarClock {
         var wallNanoseconds: Int64
         var sleepers: [UInt64: Sleeper] = [:]
         var nextSleeper: UInt64 = 0
+        /// Told about sleepers woken but not yet running, and about sleeps announced but not yet registered.
+        var activity: ActivityMonitor?
 
         var earliestDeadline: PulsarInstant? {
             sleepers.values.lazy.compactMap { sleeper -> PulsarInstant? in
@@ -57,15 +60,40 @@ public final class ManualClock: PulsarClock {
     ///
     /// - Throws: `CancellationError` when the task is cancelled; the sleeper is removed at once.
     public func sleep(until deadline: PulsarInstant) async throws {
+        if try await sleep(until: deadline, announced: false) { activity?.end() }
+    }
+
+    /// Reports to `monitor` from now on: a sleeper woken by ``advance(by:)`` counts as work in flight until its task
+    /// runs again, so a harness waiting for quiescence does not miss what the wake-up does next.
+    package func report(to monitor: ActivityMonitor) {
+        state.withLock { $0.activity = monitor }
+    }
+
+    private var activity: ActivityMonitor? { state.withLock { $0.activity } }
+
+    /// Announces a sleep that a task about to start will register: it counts as work in flight until
+    /// ``sleep(until:announced:)`` registers it (or returns without sleeping), so that ``nextWakeUp`` is never read in
+    /// the gap. Returns whether anything was counted (pass it as `announced`).
+    package func announceSleeper() -> Bool {
+        guard let activity else { return false }
+        activity.begin()
+        return true
+    }
+
+    /// Like ``sleep(until:)``; ends the unit an ``announceSleeper()`` began once the sleep is registered. Returns true
+    /// when the caller now holds a unit of activity (the wake-up's) and must end it when done with what it does next.
+    package func sleep(until deadline: PulsarInstant, announced: Bool) async throws -> Bool {
+        let announcement = Announcement(activity: announced ? activity : nil)
+        defer { announcement.settle() }
         try Task.checkCancellation()
         let id = state.withLock { state -> UInt64? in
             guard deadline > state.instant else { return nil }
             defer { state.nextSleeper &+= 1 }
             return state.nextSleeper
         }
-        guard let id else { return }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        guard let id else { return false }
+        let woken = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
                 enum Registration { case registered, cancelled, due }
                 let registration = state.withLock { state -> Registration in
                     if case .cancelled? = state.sleepers[id] {
@@ -76,14 +104,15 @@ public final class ManualClock: PulsarClock {
                     state.sleepers[id] = .waiting(deadline, continuation)
                     return .registered
                 }
+                announcement.settle()
                 switch registration {
                 case .registered: break
                 case .cancelled: continuation.resume(throwing: CancellationError())
-                case .due: continuation.resume()
+                case .due: continuation.resume(returning: false)
                 }
             }
         } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            let continuation = state.withLock { state -> CheckedContinuation<Bool, any Error>? in
                 switch state.sleepers[id] {
                 case .waiting(_, let continuation)?:
                     state.sleepers[id] = nil
@@ -101,6 +130,7 @@ public final class ManualClock: PulsarClock {
         state.withLock { state in
             if case .cancelled? = state.sleepers[id] { state.sleepers[id] = nil }
         }
+        return woken
     }
 
     /// Moves the clock forward by `duration`: the monotonic instant and the wall clock alike. Every sleeper whose
@@ -112,20 +142,23 @@ public final class ManualClock: PulsarClock {
             state.withLock { $0.wallNanoseconds &+= nanoseconds }
             return
         }
-        let due = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+        let (due, activity) = state.withLock { state -> ([CheckedContinuation<Bool, any Error>], ActivityMonitor?) in
             state.instant = state.instant + duration
             state.wallNanoseconds &+= nanoseconds
             let now = state.instant
-            var due: [(deadline: PulsarInstant, id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+            var due: [(deadline: PulsarInstant, id: UInt64, continuation: CheckedContinuation<Bool, any Error>)] = []
             for (id, sleeper) in state.sleepers {
                 if case .waiting(let deadline, let continuation) = sleeper, deadline <= now {
                     due.append((deadline, id, continuation))
                 }
             }
             for entry in due { state.sleepers[entry.id] = nil }
-            return due.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }.map(\.continuation)
+            return (due.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }.map(\.continuation), state.activity)
         }
-        for continuation in due { continuation.resume() }
+        for continuation in due {
+            activity?.begin()  // ended by the sleeper once its task runs
+            continuation.resume(returning: true)
+        }
     }
 
     /// Moves the clock forward (or, when negative, the wall clock alone backward) by `milliseconds`.
@@ -148,4 +181,23 @@ public final class ManualClock: PulsarClock {
         if step > 0 { advance(by: .nanoseconds(step)) }
         return true
     }
+}
+
+/// The unit of activity an announced sleep holds until it is registered: ended exactly once.
+private final class Announcement: Sendable {
+    private let activity: Mutex<ActivityMonitor?>
+
+    init(activity: ActivityMonitor?) { self.activity = Mutex(activity) }
+
+    func settle() {
+        activity.withLock { activity in
+            defer { activity = nil }
+            return activity
+        }?.end()
+    }
+}
+
+extension ManualClock {
+    /// Ends the unit of activity a wake-up held (``sleep(until:announced:)`` returned true).
+    package func endWakeUp() { activity?.end() }
 }

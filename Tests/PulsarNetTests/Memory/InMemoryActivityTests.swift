@@ -34,6 +34,18 @@ import Testing
         #expect(a.enqueue([1, 2, 3]))
         #expect(monitor.busy == 1)
         b.close()
+        #expect(monitor.busy == 1, "a's bytes to b are gone, but a has not seen b's end of stream yet")
+        a.close()
+        #expect(monitor.busy == 0)
+    }
+
+    @Test func anEndOfStreamCountsUntilTheReaderSeesIt() async throws {
+        let monitor = ActivityMonitor()
+        let (a, b) = InMemoryDuplex.makePair(activity: monitor)
+        b.close()
+        #expect(monitor.busy == 1, "the close is in flight until a reads it")
+        let end = try await a.read(maxLength: 16)
+        #expect(end == nil)
         #expect(monitor.busy == 0)
         a.close()
         #expect(monitor.busy == 0)
