@@ -48,6 +48,15 @@ final class ClientCore: Sendable {
     /// reconnect, a dead-letter hand-off); nil outside a harness.
     var activity: ActivityMonitor? { configuration.activity }
 
+    /// Runs `body` in a task of its own, counted as work in flight until it returns.
+    func runCounted(_ body: @escaping @Sendable () async -> Void) {
+        activity?.begin()
+        Task { [activity] in
+            await body()
+            activity?.end()
+        }
+    }
+
     /// Sleeps on the client's clock while not counting as work in flight: a backoff is a timer a harness plays out
     /// (it shows as the clock's next wake-up), not work to wait for. A zero delay does not suspend at all.
     func sleepIdle(for delay: Duration) async throws {

@@ -245,16 +245,7 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
             }
             return Self.claimReconnect(&state, index)
         }
-        if reconnect { startReconnectLoop(index) }
-    }
-
-    /// Runs ``reconnectLoop(_:)`` in a task of its own, counted as work in flight (see ``ClientCore/activity``).
-    private func startReconnectLoop(_ index: Int) {
-        core.activity?.begin()
-        Task {
-            await self.reconnectLoop(index)
-            self.core.activity?.end()
-        }
+        if reconnect { core.runCounted { await self.reconnectLoop(index) } }
     }
 
     /// Marks `index` as reconnecting; false if it already is (or the consumer is closed).
@@ -266,7 +257,7 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
 
     /// Starts re-subscribing `index` (after a seek that disconnected it).
     func reconnect(_ index: Int) {
-        startReconnectLoop(index)
+        core.runCounted { await self.reconnectLoop(index) }
     }
 
     private func reconnectLoop(_ index: Int) async {
@@ -327,11 +318,7 @@ final class ConsumerCore: Sendable, ConsumerConnectionListener, Tickable {
                 connections[source]?.send(.redeliverUnacknowledgedMessages(
                     CommandRedeliverUnacknowledgedMessages(consumerId: consumerIds[source], messageIds: ids)))
             case .deadLetter(let messages):
-                core.activity?.begin()
-                Task {
-                    await self.deadLetter(messages)
-                    self.core.activity?.end()
-                }
+                core.runCounted { await self.deadLetter(messages) }
             }
         }
     }

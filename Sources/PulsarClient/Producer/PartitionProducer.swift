@@ -186,13 +186,7 @@ final class PartitionProducer: Sendable, ProducerConnectionListener, Tickable {
             state.reconnecting = true
             return true
         }
-        if reconnect {
-            core.activity?.begin()  // counted as work in flight (see ``ClientCore/activity``)
-            Task {
-                await self.reconnectLoop()
-                self.core.activity?.end()
-            }
-        }
+        if reconnect { core.runCounted { await self.reconnectLoop() } }
     }
 
     /// Re-creates the producer with backoff until it works, the producer is closed, or an error says it never will.

@@ -12,6 +12,13 @@ struct BackoffTests {
         #expect(backoff.next() == .milliseconds(100))
     }
 
+    @Test func fromZeroTheFirstAttemptIsImmediateThenOneMillisecondDoubling() {
+        var backoff = Backoff(initial: .zero, maximum: .milliseconds(3), jitter: 0)
+        #expect((0..<4).map { _ in backoff.next() } == [.zero, .milliseconds(1), .milliseconds(2), .milliseconds(3)])
+        backoff.reset()
+        #expect(backoff.next() == .zero)
+    }
+
     @Test func jitterShortensDelaysWithinItsFractionAndIsReproducible() {
         var first = Backoff(initial: .seconds(1), maximum: .seconds(60), random: SeededRandom(seed: 42))
         var second = Backoff(initial: .seconds(1), maximum: .seconds(60), random: SeededRandom(seed: 42))

@@ -72,6 +72,14 @@ struct RoutingAndIDTests {
         configuration.operationTimeout = .zero
         #expect(#expect(throws: PulsarClientError.self) { try PulsarClient(configuration: configuration) }?.code == .invalidConfiguration)
         #expect(#expect(throws: PulsarClientError.self) { try PulsarClient(serviceURL: "http://x") }?.code == .invalidConfiguration)
+        var reconnect = ClientConfiguration(serviceURL: "pulsar://x:1")
+        reconnect.initialReconnectBackoff = .zero  // a harness's setting: reconnect at once
+        #expect(throws: Never.self) { _ = try reconnect.validated() }
+        reconnect.initialReconnectBackoff = .milliseconds(-1)
+        #expect(#expect(throws: PulsarClientError.self) { try reconnect.validated() }?.message.contains("initialReconnectBackoff") == true)
+        reconnect.initialReconnectBackoff = .zero
+        reconnect.maxReconnectBackoff = .zero
+        #expect(#expect(throws: PulsarClientError.self) { try reconnect.validated() }?.message.contains("maxReconnectBackoff") == true)
         var producer = ProducerOptions()
         producer.batchingMaxMessages = 0
         #expect(#expect(throws: PulsarClientError.self) { try producer.validate() }?.code == .invalidConfiguration)
