@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PulsarEmulator", targets: ["PulsarEmulator"]),
         .library(name: "PulsarClient", targets: ["PulsarClient"]),
         .library(name: "EventBus", targets: ["EventBus"]),
+        .library(name: "PulsarTesting", targets: ["PulsarTesting"]),
         .executable(name: "pulsar-emulator", targets: ["pulsar-emulator"]),
         .executable(name: "pulsar-bench", targets: ["pulsar-bench"]),
         .executable(name: "pulsar-client-probe", targets: ["pulsar-client-probe"]),
@@ -39,6 +40,10 @@ let package = Package(
         .target(name: "PulsarClient", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet"], swiftSettings: strict),
         // Coze Studio's event-bus contract (producers, consumer handlers, the environment factory) over PulsarClient.
         .target(name: "EventBus", dependencies: ["PulsarSupport", "PulsarClient"], swiftSettings: strict),
+        // What a service's test target adds: an in-process emulator, an event bus and clients on one virtual clock,
+        // and the awaiting helpers (until, settle, runUntilIdle).
+        .target(name: "PulsarTesting", dependencies: ["PulsarSupport", "PulsarWire", "PulsarClient", "PulsarEmulator", "EventBus"],
+                swiftSettings: strict),
         .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth"], swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator"],
                           swiftSettings: strict),
@@ -51,6 +56,7 @@ let package = Package(
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"],
                     swiftSettings: strict),
+        .testTarget(name: "PulsarTestingTests", dependencies: ["PulsarTesting"], swiftSettings: strict),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "PulsarClient", "PulsarEmulator", "PulsarSupport"],
                     swiftSettings: strict),
     ],

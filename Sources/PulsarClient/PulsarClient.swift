@@ -47,6 +47,9 @@ public final class PulsarClient: Sendable {
     /// The client's settings.
     public var configuration: ClientConfiguration { core.configuration }
 
+    /// Whether ``close()`` was called.
+    public var isClosed: Bool { core.isClosed }
+
     /// Creates a producer on `topic` (every partition of a partitioned topic).
     ///
     /// - Throws: ``PulsarClientError`` — ``PulsarClientError/Code/producerBusy`` when the name is taken,

@@ -46,6 +46,8 @@ public struct EmulatorConfiguration: Sendable {
     public var authentication: EmulatorAuthentication?
     /// Bounds on connections, names, partitions and buffered bytes (see ``EmulatorLimits``).
     public var limits = EmulatorLimits()
+    /// How many of the last frames received the broker keeps for a test harness's failure report (0: none).
+    package var frameJournalCapacity = 0
 
     /// How long the emulator keeps messages every durable subscription has acknowledged.
     ///

@@ -2,19 +2,29 @@ import PulsarWire
 
 /// Turns a MESSAGE frame's entry into messages: metadata, decompression, batch unpacking. Never traps on bad input:
 /// a corrupt entry becomes a ``Failure`` naming the validation error the broker is told about.
-enum MessageDecoder {
+package enum MessageDecoder {
     /// Why an entry was discarded.
-    struct Failure: Error, Equatable {
+    package struct Failure: Error, Equatable {
         var reason: AckValidationError
         /// Permits the entry took (its announced batch size, or 1).
         var messageCount: Int
-        var message: String
+        /// What was wrong with it.
+        package var message: String
     }
 
     /// The messages of `entry`, delivered by `command` on `topic` (partition index `partition`, consumer source
     /// `source`).
     static func decode(_ command: CommandMessage, entry: MessageEntry, topic: String, partition: Int32,
                        source: Int) -> Result<[Message], Failure> {
+        decode(entry, ledgerId: Int64(bitPattern: command.messageId.ledgerId),
+               entryId: Int64(bitPattern: command.messageId.entryId), redeliveryCount: command.redeliveryCount,
+               topic: topic, partition: partition, source: source)
+    }
+
+    /// The messages of an entry stored at (`ledgerId`, `entryId`), as a consumer would receive them (a test harness
+    /// peeks at a broker's stored entries with this).
+    package static func decode(_ entry: MessageEntry, ledgerId ledger: Int64, entryId: Int64, redeliveryCount: UInt32,
+                               topic: String, partition: Int32, source: Int) -> Result<[Message], Failure> {
         let metadata: MessageMetadata
         do {
             metadata = try entry.metadata()
@@ -30,9 +40,6 @@ enum MessageDecoder {
         case .success(let bytes): payload = bytes
         case .failure(let failure): return .failure(Failure(reason: failure.reason, messageCount: count, message: failure.message))
         }
-        let ledger = Int64(bitPattern: command.messageId.ledgerId)
-        let entryId = Int64(bitPattern: command.messageId.entryId)
-        let redeliveryCount = command.redeliveryCount
         let deliverAt = metadata.hasDeliverAtTime ? UInt64(clamping: metadata.deliverAtTime) : nil
         guard metadata.hasNumMessagesInBatch else {
             let id = MessageID(ledgerId: ledger, entryId: entryId, partition: partition, batchIndex: -1, batchSize: 0)

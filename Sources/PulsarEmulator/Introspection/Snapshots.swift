@@ -178,4 +178,26 @@ extension PulsarEmulator {
             return entries
         }
     }
+
+    /// The stored entries of a topic with their (ledger id, entry id), in order: what a test harness peeks at.
+    package func storedEntriesWithIDs(topic name: String) -> [(ledgerId: Int64, entryId: Int64, entry: MessageEntry)] {
+        guard let parsed = try? TopicName(name) else { return [] }
+        return core.read { state in
+            guard let topic = state.topics[parsed] else { return [] }
+            var entries: [(ledgerId: Int64, entryId: Int64, entry: MessageEntry)] = []
+            var position = topic.log.firstEntryId
+            while position <= topic.log.lastEntryId {
+                if let bytes = topic.log.withBytes(position, { [UInt8]($0) }), let entry = try? MessageEntry(parsing: bytes[...]) {
+                    let id = topic.log.messageId(at: position)
+                    entries.append((Int64(bitPattern: id.ledgerId), id.entryId, entry))
+                }
+                position += 1
+            }
+            return entries
+        }
+    }
+
+    /// The last frames the broker received, oldest first (empty unless the configuration's
+    /// `frameJournalCapacity` asked for them).
+    package func recentFrames() -> [JournaledFrame] { core.recentFrames() }
 }

@@ -34,6 +34,8 @@ final class BrokerCore: Sendable {
         var alarm: DeadlineAlarm?
         /// The wall-clock deadline (ms) the alarm was last armed for; nil once it fired.
         var armedDeadline: Int64?
+        /// The last frames received, when the configuration asks for them (a test harness's failure report).
+        var journal: FrameJournal
 
         /// Queues outputs in the outboxes (under the lock, so order holds) and returns the outboxes to flush. A
         /// connection whose peer has not taken `pendingLimit` bytes gets its dispatch paused until it reads.
@@ -75,7 +77,8 @@ final class BrokerCore: Sendable {
     init(configuration: EmulatorConfiguration, advertisedServiceURL: String, logger: PulsarLogger) {
         self.configuration = configuration
         self.logger = logger
-        core = Mutex(Core(broker: BrokerState(configuration: configuration, advertisedServiceURL: advertisedServiceURL)))
+        core = Mutex(Core(broker: BrokerState(configuration: configuration, advertisedServiceURL: advertisedServiceURL),
+                          journal: FrameJournal(capacity: configuration.frameJournalCapacity)))
     }
 
     var now: Int64 { configuration.clock.now() }
@@ -129,7 +132,11 @@ final class BrokerCore: Sendable {
             var outputs = BrokerOutputs()
             for event in events {
                 switch event {
-                case .frame(let frame): core.broker.handle(frame, from: id, now: now, into: &outputs)
+                case .frame(let frame):
+                    if core.journal.capacity > 0 {
+                        core.journal.record(JournaledFrame(connection: id, command: frame.command.type, receivedAt: now))
+                    }
+                    core.broker.handle(frame, from: id, now: now, into: &outputs)
                 case .checksumMismatch(let frame): core.broker.handleChecksumMismatch(frame, from: id, into: &outputs)
                 case .malformed(let error): core.broker.handleMalformedInput(error, from: id, into: &outputs)
                 }
@@ -206,5 +213,10 @@ final class BrokerCore: Sendable {
             return core.connections.values.map(\.outbox.stream)
         }
         for stream in streams { stream.close() }
+    }
+
+    /// The last frames received (oldest first); empty unless ``EmulatorConfiguration/frameJournalCapacity`` is set.
+    func recentFrames() -> [JournaledFrame] {
+        core.withLock { $0.journal.frames }
     }
 }
