@@ -53,8 +53,9 @@ extension PulsarTestHarness {
         events(.failed, topic: topic, group: group)
     }
 
-    /// Deliveries of a message a registration had received before (after a nack, a retry, an ack timeout or a
-    /// reconnection).
+    /// Deliveries of a message id a registration had received before (after a nack, an ack timeout or a
+    /// reconnection). A retry under a `RetryPolicy` comes back through the retry-letter topic with a new message id:
+    /// count those with the registration's `counters.retried`.
     public func redelivered(topic: String? = nil, group: String? = nil) -> [EventBusEvent] {
         var seen: Set<String> = []
         return events(.received, topic: topic, group: group).filter { event in

@@ -7,6 +7,7 @@ import Darwin
 // pulsar-bench: where PulsarKit's performance figures come from. Run in release:
 //   swift run -c release pulsar-bench wire
 //   swift run -c release pulsar-bench client   (PULSARKIT_PYTHON set for the Python comparison)
+//   swift run -c release pulsar-bench hermetic
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = """
     usage: pulsar-bench <suite> [options]
@@ -16,6 +17,9 @@ let usage = """
       client     the Swift client against the in-process emulator over loopback TCP: batched produce, consume + ack,
                  end to end, sync round trips; and the official Python client against the same emulator
                  options: --messages N (500000) --size BYTES (100) --round-trips N (5000) --python PATH --python-script PATH
+      hermetic   one PulsarTesting test's whole life (harness up, register, send, handle, ack, tear down), and a 60 s
+                 nack redelivery under runUntilIdle(); median and p99 of real time
+                 options: --runs N (1000) --nack-runs N (200)
     """
 
 switch arguments.first {
@@ -28,6 +32,13 @@ case "client":
         try await ClientBenchmark.run(arguments: Array(arguments.dropFirst()))
     } catch {
         say("pulsar-bench client: \(error)")
+        exit(1)
+    }
+case "hermetic":
+    do {
+        try await HermeticBenchmark.run(arguments: Array(arguments.dropFirst()))
+    } catch {
+        say("pulsar-bench hermetic: \(error)")
         exit(1)
     }
 default:

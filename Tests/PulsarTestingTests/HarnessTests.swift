@@ -97,4 +97,21 @@ struct HarnessTests {
             #expect(report.contains("virtual clock: +0.000 s"))
         }
     }
+
+    @Test("a client over TCP (another process or language would use serviceURL) reaches the harness's bus")
+    func tcpClientsReachTheHarness() async throws {
+        try await withPulsarTestHarness { harness in
+            #expect(harness.serviceURL.hasPrefix("pulsar://127.0.0.1:"))
+            let seen = Collected<String>()
+            _ = try await harness.bus.registerConsumer(topic: "over-tcp", group: "cg") { seen.append($0.string) }
+            var configuration = ClientConfiguration(serviceURL: harness.serviceURL)
+            configuration.logger = .silent
+            let client = try PulsarClient(configuration: configuration)
+            let producer = try await client.makeProducer(topic: "over-tcp")
+            _ = try await producer.send(Array("from tcp".utf8))
+            try await harness.until("handled", timeout: .seconds(20)) { seen.count == 1 }
+            #expect(seen.all == ["from tcp"])
+            await client.close()
+        }
+    }
 }
