@@ -58,7 +58,7 @@ extension PulsarTestHarness {
         var leftovers = PulsarTestLeftovers()
         leftovers.registrations = bus.registrations.map { "\($0.topic)/\($0.group)" }
         leftovers.producers = bus.producers.map { "\($0.topic) (\($0.name))" }
-        leftovers.clients = openClients.filter { !$0.isClosed }.count
+        leftovers.clients = madeClients.filter { !$0.isClosed }.count
         if let emulator {
             for name in emulator.topicNames() {
                 for subscription in emulator.topic(name)?.subscriptions ?? [] where subscription.unacknowledged > 0 {

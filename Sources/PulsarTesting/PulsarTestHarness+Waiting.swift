@@ -79,7 +79,8 @@ extension PulsarTestHarness {
         return .nanoseconds(clock.instant.nanoseconds - start.nanoseconds)
     }
 
-    /// Moves the virtual clock forward by `duration` in one step (every timer it reaches fires), then settles.
+    /// Moves the virtual clock forward by `duration` in one step (every timer it reaches fires), then settles. A
+    /// negative duration moves only the wall clock back, a clock jump (monotonic time never goes backwards).
     ///
     /// - Throws: what ``settle(timeout:)`` throws.
     public func advanceTime(by duration: Duration, timeout: Duration = .seconds(10)) async throws {

@@ -67,8 +67,8 @@ public final class PulsarTestHarness: Sendable {
             configuration.clock = clock
             configuration.activity = monitor
             configuration.initialReconnectBackoff = .zero
+            configuration.keepAliveInterval = options.keepAliveInterval
         }
-        configuration.keepAliveInterval = options.keepAliveInterval
         configuration.operationTimeout = options.operationTimeout
         configuration.logger = options.logger
         clientConfiguration = configuration
@@ -143,13 +143,13 @@ public final class PulsarTestHarness: Sendable {
         }
     }
 
-    /// Clients the test made and did not close.
-    var openClients: [PulsarClient] { clients.withLock { $0 } }
+    /// Every client ``makeClient()`` made, closed or not.
+    var madeClients: [PulsarClient] { clients.withLock { $0 } }
 
     /// Stops the bus (running handlers get `deadline`), closes every client the harness made, stops the emulator.
     func tearDown(deadline: Duration = .seconds(5)) async {
         await bus.shutdown(deadline: deadline)
-        for client in clients.withLock({ $0 }) { await client.close() }
+        for client in madeClients { await client.close() }
         if let client = publisher.withLock({ $0.client }) { await client.close() }
         await emulator?.shutdown()
     }

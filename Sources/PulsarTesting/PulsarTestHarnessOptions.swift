@@ -25,8 +25,9 @@ public struct PulsarTestHarnessOptions: Sendable {
     }()
     /// The virtual clock's start, in milliseconds since the epoch (the wall clock a test sees).
     public var startMilliseconds: Int64 = 1_767_225_600_000  // 2026-01-01T00:00:00Z
-    /// Keep-alive interval of the clients and the emulator. A day by default, so `runUntilIdle` is not kept busy by
-    /// pings every 30 s of virtual time; set it to 30 s to test keep-alive itself.
+    /// Keep-alive interval of the in-process emulator and its clients. A day by default, so `runUntilIdle` is not
+    /// kept busy by pings every 30 s of virtual time; set it to 30 s to test keep-alive itself. Against an external
+    /// broker the clients keep their own 30 s.
     public var keepAliveInterval: Duration = .seconds(86_400)
     /// How long a client operation may take, in virtual time (the client's own default is 30 s).
     public var operationTimeout: Duration = .seconds(30)

@@ -164,19 +164,7 @@ extension PulsarEmulator {
 
     /// The payloads of the stored entries of a topic, in order (raw entry payloads: batches are not unpacked).
     public func storedEntries(topic name: String) -> [MessageEntry] {
-        guard let parsed = try? TopicName(name) else { return [] }
-        return core.read { state in
-            guard let topic = state.topics[parsed] else { return [] }
-            var entries: [MessageEntry] = []
-            var id = topic.log.firstEntryId
-            while id <= topic.log.lastEntryId {
-                if let bytes = topic.log.withBytes(id, { [UInt8]($0) }), let entry = try? MessageEntry(parsing: bytes[...]) {
-                    entries.append(entry)
-                }
-                id += 1
-            }
-            return entries
-        }
+        storedEntriesWithIDs(topic: name).map(\.entry)
     }
 
     /// The stored entries of a topic with their (ledger id, entry id), in order: what a test harness peeks at.

@@ -44,38 +44,28 @@ enum ExampleScenarios {
     /// knowledge id (so on a partitioned topic one knowledge base stays on one partition, in order).
     @Sendable static func knowledgeFanOut(_ harness: PulsarTestHarness) async throws {
         let knowledgeTopic = unique("opencoze_knowledge")
-        let documentTopic = unique("opencoze_knowledge_document")
-        let indexed = Collected<DocumentEvent>()
-        // Register before publishing: a new subscription starts at the latest message.
-        let documentRegistration = try await harness.bus.registerConsumer(
-            topic: documentTopic, group: "cg_document", handler: DocumentIndexer(indexed: indexed))
-        let documents = try await harness.bus.makeProducer(topic: documentTopic, group: "knowledge_document")
-        let fanOut = KnowledgeFanOut(documents: documents, checkKnowledge: { _ in }, dropped: Collected())
+        let side = try await DocumentSide.start(harness)
+        let fanOut = KnowledgeFanOut(documents: side.producer, checkKnowledge: { _ in }, dropped: Collected())
         let knowledgeRegistration = try await harness.bus.registerConsumer(topic: knowledgeTopic, group: "cg_knowledge",
                                                                            handler: fanOut)
         try await harness.publish(try json(KnowledgeEvent(knowledgeID: 7, documentIDs: [70, 71, 72])), to: knowledgeTopic)
         try await harness.publish(try json(KnowledgeEvent(knowledgeID: 8, documentIDs: [80])), to: knowledgeTopic)
-        try await harness.until("4 documents indexed", timeout: .seconds(20)) { indexed.count == 4 }
-        #expect(indexed.all == [DocumentEvent(knowledgeID: 7, documentID: 70), DocumentEvent(knowledgeID: 7, documentID: 71),
+        try await harness.until("4 documents indexed", timeout: .seconds(20)) { side.indexed.count == 4 }
+        #expect(side.indexed.all == [DocumentEvent(knowledgeID: 7, documentID: 70), DocumentEvent(knowledgeID: 7, documentID: 71),
                                 DocumentEvent(knowledgeID: 7, documentID: 72), DocumentEvent(knowledgeID: 8, documentID: 80)])
-        #expect(try await harness.messages(of: documentTopic).map(\.key) == ["7", "7", "7", "8"])
+        #expect(try await harness.messages(of: side.topic).map(\.key) == ["7", "7", "7", "8"])
         await knowledgeRegistration.stop()
-        await documentRegistration.stop()
-        await documents.close()
+        await side.stop()
     }
 
     /// Error code 404 is acknowledged at once (never delivered again); a 503 is negatively acknowledged and the event
     /// comes back after the nack delay until the store recovers.
     @Sendable static func errorCodes(_ harness: PulsarTestHarness) async throws {
         let knowledgeTopic = unique("opencoze_knowledge")
-        let documentTopic = unique("opencoze_knowledge_document")
-        let indexed = Collected<DocumentEvent>()
-        let documentRegistration = try await harness.bus.registerConsumer(
-            topic: documentTopic, group: "cg_document", handler: DocumentIndexer(indexed: indexed))
-        let documents = try await harness.bus.makeProducer(topic: documentTopic, group: "knowledge_document")
+        let side = try await DocumentSide.start(harness)
         let outages = Collected<Int>()
         let dropped = Collected<Int>()
-        let fanOut = KnowledgeFanOut(documents: documents, checkKnowledge: { id in
+        let fanOut = KnowledgeFanOut(documents: side.producer, checkKnowledge: { id in
             if id == 404 { throw KnowledgeError.knowledgeNotFound(id) }
             if id == 503, outages.count < 2 {  // the store is down for the first two attempts
                 outages.append(id)
@@ -87,18 +77,17 @@ enum ExampleScenarios {
         try await harness.publish(try json(KnowledgeEvent(knowledgeID: 404, documentIDs: [1])), to: knowledgeTopic)
         try await harness.publish(try json(KnowledgeEvent(knowledgeID: 503, documentIDs: [2, 3])), to: knowledgeTopic)
         try await harness.until("the 503 event indexed after two outages", timeout: .seconds(30), advancingTime: true) {
-            indexed.count == 2
+            side.indexed.count == 2
         }
         #expect(dropped.all == [404])
-        #expect(indexed.all.map(\.documentID) == [2, 3])
+        #expect(side.indexed.all.map(\.documentID) == [2, 3])
         #expect(harness.failed(topic: knowledgeTopic).count == 2)  // the two outages, not the 404
         #expect(harness.handled(topic: knowledgeTopic).count == 2)  // the 404 (dropped) and the 503 at last
         // Each failure brought the event back once; the 404 never came back. (An Exclusive subscription's nack
         // redelivers every unacknowledged message, so count per message id.)
         #expect(Set(harness.redelivered(topic: knowledgeTopic).compactMap(\.messageID)).count == 1)
         await registration.stop()
-        await documentRegistration.stop()
-        await documents.close()
+        await side.stop()
     }
 
     /// A poison event fails every attempt: retried with backoff, then published to `<topic>-<group>-DLQ`; the events
@@ -180,6 +169,29 @@ enum ExampleScenarios {
         let stored = try await harness.messages(of: topic)
         #expect(Set(stored.map { try? JSONDecoder().decode(SearchEvent.self, from: Data($0.payload)).id }) == Set(1...20))
         #expect(index.applied.count == stored.count + harness.redelivered(topic: topic).count)
+        await producer.close()
+    }
+}
+
+/// The document side of the knowledge scenarios: a document topic, its indexer registered (before anything is
+/// published: a new subscription starts at the latest message) and the producer the knowledge handler publishes with.
+struct DocumentSide {
+    let topic: String
+    let indexed: Collected<DocumentEvent>
+    let registration: PulsarConsumerRegistration
+    let producer: PulsarEventProducer
+
+    static func start(_ harness: PulsarTestHarness) async throws -> DocumentSide {
+        let topic = ExampleScenarios.unique("opencoze_knowledge_document")
+        let indexed = Collected<DocumentEvent>()
+        let registration = try await harness.bus.registerConsumer(topic: topic, group: "cg_document",
+                                                                  handler: DocumentIndexer(indexed: indexed))
+        let producer = try await harness.bus.makeProducer(topic: topic, group: "knowledge_document")
+        return DocumentSide(topic: topic, indexed: indexed, registration: registration, producer: producer)
+    }
+
+    func stop() async {
+        await registration.stop()
         await producer.close()
     }
 }
