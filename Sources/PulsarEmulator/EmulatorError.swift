@@ -9,7 +9,7 @@ public struct EmulatorError: Error, CustomStringConvertible, Sendable, Equatable
     /// The kind of failure. Extensible: switch with a `default` branch.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case invalidConfiguration, invalidKey, tokenMinting, invalidPermissionGrant
+            case invalidConfiguration, invalidKey, tokenMinting, invalidPermissionGrant, invalidArgument, topicNotFound
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -24,6 +24,10 @@ public struct EmulatorError: Error, CustomStringConvertible, Sendable, Equatable
         public static let tokenMinting = Code(.tokenMinting)
         /// A permission grant (`ROLE:RESOURCE:ACTIONS`) that cannot be parsed.
         public static let invalidPermissionGrant = Code(.invalidPermissionGrant)
+        /// An argument out of range or malformed: a topic name that does not parse, a negative count.
+        public static let invalidArgument = Code(.invalidArgument)
+        /// The topic named does not exist.
+        public static let topicNotFound = Code(.topicNotFound)
 
         /// The code's name, e.g. `invalidKey`.
         public var description: String { base.rawValue }

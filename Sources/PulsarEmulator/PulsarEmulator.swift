@@ -49,6 +49,11 @@ public final class PulsarEmulator: Sendable {
     }
 
     private init(configuration: EmulatorConfiguration, address: SocketAddress, adminAddress: SocketAddress?) throws {
+        var configuration = configuration
+        // A wall clock that can jump (``jumpClock(by:)``); a ManualClock already can.
+        if !(configuration.clock is ManualClock), !(configuration.clock is JumpableClock) {
+            configuration.clock = JumpableClock(base: configuration.clock)
+        }
         let listener = try TCPListener.bind(address: address)
         let port = listener.localAddress.port
         let advertised = Self.advertisedAddress(configuration, port: port)

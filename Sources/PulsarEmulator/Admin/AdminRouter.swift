@@ -68,7 +68,11 @@ struct AdminRouter: Sendable {
         case "metrics" where path.count == 1:
             guard call.method == "GET" else { return .methodNotAllowed(allowed: ["GET"]) }
             return .metrics(PrometheusMetrics.snapshot(state))
+        case "pulsarkit" where path.count >= 2 && path[1] == "faults":
+            return try faultControl(call.method, path[2...], body: try call.body(), state: &state, outputs: &outputs)
         case "pulsarkit" where path.count >= 2:
+            if let response = try lifecycleControl(call.method, Array(path[1...]), query: call.request.query, state: &state,
+                                                   now: now, outputs: &outputs) { return response }
             return try emulatorControl(call.method, path[1...], query: call.request.query, state: &state, outputs: &outputs)
         case "status.html" where path.count == 1:
             guard call.method == "GET" else { return .methodNotAllowed(allowed: ["GET"]) }

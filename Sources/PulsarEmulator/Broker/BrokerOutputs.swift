@@ -1,8 +1,42 @@
 import PulsarWire
 
-/// What handling one event asks the I/O layer to do, in order per connection: bytes to send and connections to
-/// close. Frames are encoded while the broker state is still locked, because MESSAGE frames copy stored entry
-/// bytes that may be trimmed right after.
+/// One frame the broker sends, as a typed value: faults inspect and rewrite these, and the connection driver encodes
+/// them after the broker's lock is released.
+enum OutboundFrame: Equatable, Sendable {
+    /// A command without a payload.
+    case command(Command)
+    /// A payload command (MESSAGE) and the stored entry's exact bytes (metadata and payload, as the producer sent
+    /// them), copied out of the topic log so the log can be trimmed at once.
+    case message(Command, entry: [UInt8])
+
+    /// The command, whatever the case.
+    var command: Command {
+        switch self {
+        case .command(let command), .message(let command, _): command
+        }
+    }
+
+    /// Roughly the encoded size (the backpressure check runs before encoding).
+    var estimatedByteCount: Int {
+        switch self {
+        case .command: 64
+        case .message(_, let entry): 96 + entry.count
+        }
+    }
+
+    /// Appends the frame's wire bytes to `buffer`.
+    func encode(into buffer: inout [UInt8]) {
+        switch self {
+        case .command(let command):
+            FrameEncoder.encode(command, into: &buffer)
+        case .message(let command, let entry):
+            entry.withUnsafeBytes { FrameEncoder.encode(command, entryBytes: $0, into: &buffer) }
+        }
+    }
+}
+
+/// What handling one event asks the I/O layer to do, in order per connection: frames to send (typed, encoded later,
+/// outside the lock) and connections to close.
 struct BrokerOutputs {
     /// Why the broker closes a connection.
     enum CloseReason: Equatable, Sendable {
@@ -16,9 +50,9 @@ struct BrokerOutputs {
         case requested(String)
     }
 
-    /// Encoded frames per connection, in the order they were produced.
-    private(set) var bytes: [ConnectionID: [UInt8]] = [:]
-    /// Connections to close after their bytes are flushed.
+    /// Frames per connection, in the order they were produced.
+    private(set) var frames: [ConnectionID: [OutboundFrame]] = [:]
+    /// Connections to close after their frames are flushed.
     private(set) var closes: [ConnectionID: CloseReason] = [:]
     /// Connections in the order they first received output (flush order).
     private(set) var touched: [ConnectionID] = []
@@ -28,10 +62,20 @@ struct BrokerOutputs {
     private(set) var drainRequests: Set<ConnectionID> = []
 
     /// True when there is nothing to do.
-    var isEmpty: Bool { bytes.isEmpty && closes.isEmpty && drainRequests.isEmpty }
+    var isEmpty: Bool { frames.isEmpty && closes.isEmpty && drainRequests.isEmpty }
 
-    /// Bytes queued for `connection` so far.
-    func byteCount(for connection: ConnectionID) -> Int { bytes[connection]?.count ?? 0 }
+    /// Roughly the bytes queued per connection (kept as frames are added: dispatch checks it per message).
+    private var byteEstimates: [ConnectionID: Int] = [:]
+
+    /// Roughly the bytes queued for `connection` so far.
+    func estimatedByteCount(for connection: ConnectionID) -> Int { byteEstimates[connection] ?? 0 }
+
+    /// The wire bytes of everything queued for `connection`.
+    func encoded(for connection: ConnectionID) -> [UInt8] {
+        var buffer: [UInt8] = []
+        for frame in frames[connection] ?? [] { frame.encode(into: &buffer) }
+        return buffer
+    }
 
     /// Asks the driver to report when `connection` has drained.
     mutating func requestDrainNotice(_ connection: ConnectionID) {
@@ -40,14 +84,12 @@ struct BrokerOutputs {
 
     /// Queues a simple command for `connection`.
     mutating func send(_ command: Command, to connection: ConnectionID) {
-        touch(connection)
-        FrameEncoder.encode(command, into: &bytes[connection, default: []])
+        add(.command(command), to: connection)
     }
 
-    /// Queues a MESSAGE (or other payload command) carrying a stored entry's exact bytes.
+    /// Queues a MESSAGE (or other payload command) carrying a stored entry's exact bytes (copied now).
     mutating func send(_ command: Command, entry: UnsafeRawBufferPointer, to connection: ConnectionID) {
-        touch(connection)
-        FrameEncoder.encode(command, entryBytes: entry, into: &bytes[connection, default: []])
+        add(.message(command, entry: Array(entry)), to: connection)
     }
 
     /// Asks for `connection` to be closed once what was queued for it is flushed.
@@ -60,13 +102,35 @@ struct BrokerOutputs {
     mutating func append(_ other: BrokerOutputs) {
         for connection in other.touched {
             touch(connection)
-            if let more = other.bytes[connection] { bytes[connection, default: []].append(contentsOf: more) }
+            for frame in other.frames[connection] ?? [] { add(frame, to: connection) }
             if let reason = other.closes[connection], closes[connection] == nil { closes[connection] = reason }
         }
         drainRequests.formUnion(other.drainRequests)
     }
 
+    /// Removes the frames `remove` picks (faults take frames out this way), keeping the order of the others.
+    mutating func removeFrames(_ remove: (ConnectionID, OutboundFrame) -> Bool) {
+        for connection in touched {
+            guard var list = frames[connection] else { continue }
+            var removedBytes = 0
+            list.removeAll { frame in
+                let taken = remove(connection, frame)
+                if taken { removedBytes += frame.estimatedByteCount }
+                return taken
+            }
+            frames[connection] = list
+            byteEstimates[connection, default: 0] -= removedBytes
+        }
+    }
+
+    /// Queues `frame` for `connection` (faults use it to put back frames they held).
+    mutating func add(_ frame: OutboundFrame, to connection: ConnectionID) {
+        touch(connection)
+        frames[connection, default: []].append(frame)
+        byteEstimates[connection, default: 0] += frame.estimatedByteCount
+    }
+
     private mutating func touch(_ connection: ConnectionID) {
-        if bytes[connection] == nil, closes[connection] == nil { touched.append(connection) }
+        if frames[connection] == nil, closes[connection] == nil { touched.append(connection) }
     }
 }

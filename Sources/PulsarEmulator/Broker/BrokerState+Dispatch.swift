@@ -96,7 +96,7 @@ extension BrokerState {
         consumers[target]?.unackedMessages += count
         consumers[target]?.messagesOut += count
         consumers[target]?.bytesOut += Int(entry.location.length)
-        if outputs.byteCount(for: target.connection) >= configuration.limits.maxPendingBytesPerConnection {
+        if outputs.estimatedByteCount(for: target.connection) >= configuration.limits.maxPendingBytesPerConnection {
             pauseDispatch(to: target.connection, into: &outputs)
         }
         if let index = subscription.consumers.firstIndex(of: target) {

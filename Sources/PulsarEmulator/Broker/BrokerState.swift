@@ -36,6 +36,12 @@ struct BrokerState {
     var auth: BrokerAuthState
     /// Keep-alive, token expiry and delayed-delivery deadlines (see BrokerState+Timers).
     var timers = DeadlineQueue<BrokerTimer>()
+    /// Injected failures and receipt faults (see BrokerState+Faults); idle unless a test arms them.
+    var faults = FaultPlan()
+    /// Requests for the driver that holds the state (pause, resume), taken after each admin request.
+    var controlRequests: [CoreControlRequest] = []
+    /// Mirrors the driver's pause, for reports.
+    var isPaused = false
     /// Ledger ids, unique across topics.
     let ledgerIds = LedgerIDAllocator()
     private var nameCounter = 0
@@ -94,9 +100,11 @@ struct BrokerState {
                 refuseConnection(id, "expected CONNECT, got \(frame.command.type)", into: &outputs)
                 return
             }
+            if faults.hasFailures, answerWithInjectedFailure(frame, from: id, into: &outputs) { return }
             handleConnect(connect, from: id, now: now, into: &outputs)
             return
         }
+        if faults.hasFailures, answerWithInjectedFailure(frame, from: id, into: &outputs) { return }
         switch frame.command {
         case .ping: outputs.send(.pong(CommandPong()), to: id)
         case .pong: break

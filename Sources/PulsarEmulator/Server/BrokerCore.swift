@@ -17,6 +17,36 @@ final class BrokerCore: Sendable {
         case malformed(WireError)
     }
 
+    /// Frames for one connection whose place in its outbox is fixed; encoded and flushed outside the lock.
+    struct Delivery {
+        let outbox: Outbox
+        var ticket: Outbox.Ticket?
+        var frames: [OutboundFrame] = []
+
+        /// Encodes the frames into their reserved place and writes what is ready.
+        func send() {
+            if let ticket {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(frames.reduce(0) { $0 + $1.estimatedByteCount })
+                for frame in frames { frame.encode(into: &bytes) }
+                outbox.fill(ticket, with: bytes)
+            }
+            outbox.flush()
+        }
+    }
+
+    /// A pause: until when (nil until resumed) and what arrived meanwhile.
+    struct Pause {
+        /// What arrived during a pause, in order.
+        enum Deferred {
+            case events(ConnectionID, [Event])
+            case closed(ConnectionID)
+        }
+
+        var until: Int64?
+        var deferred: [Deferred] = []
+    }
+
     /// What the core keeps of a live connection.
     struct OpenConnection {
         /// Frames for the connection.
@@ -36,33 +66,95 @@ final class BrokerCore: Sendable {
         var armedDeadline: Int64?
         /// The last frames received, when the configuration asks for them (a test harness's failure report).
         var journal: FrameJournal
+        /// Set while the broker is paused (``BrokerCore/pause(until:)``).
+        var pause: Pause?
 
-        /// Queues outputs in the outboxes (under the lock, so order holds) and returns the outboxes to flush. A
-        /// connection whose peer has not taken `pendingLimit` bytes gets its dispatch paused until it reads.
-        mutating func apply(_ outputs: BrokerOutputs, pendingLimit: Int, clock: any PulsarClock) -> [Outbox] {
+        /// Hands decoded events to the broker.
+        mutating func process(_ events: [Event], from id: ConnectionID, now: Int64, into outputs: inout BrokerOutputs) {
+            for event in events {
+                switch event {
+                case .frame(let frame):
+                    if journal.capacity > 0 {
+                        journal.record(JournaledFrame(connection: id, command: frame.command.type, receivedAt: now))
+                    }
+                    broker.handle(frame, from: id, now: now, into: &outputs)
+                case .checksumMismatch(let frame): broker.handleChecksumMismatch(frame, from: id, into: &outputs)
+                case .malformed(let error): broker.handleMalformedInput(error, from: id, into: &outputs)
+                }
+            }
+        }
+
+        /// Starts a pause, or changes when the current one ends.
+        mutating func startPause(until: Int64?, clock: any PulsarClock) {
+            if pause == nil { pause = Pause() }
+            pause?.until = until
+            broker.isPaused = true
+            armedDeadline = nil
             armTimers(clock: clock)
-            var touched: [Outbox] = []
+        }
+
+        /// Does what the broker state asked of the driver (admin requests ask for pauses this way).
+        mutating func takeControlRequests(now: Int64, clock: any PulsarClock, into outputs: inout BrokerOutputs) {
+            let requests = broker.controlRequests
+            guard !requests.isEmpty else { return }
+            broker.controlRequests = []
+            for request in requests {
+                switch request {
+                case .pause(let until): startPause(until: until, clock: clock)
+                case .resume:
+                    guard pause != nil else { continue }
+                    endPause(now: now, into: &outputs)
+                    broker.tick(now: now, into: &outputs)
+                }
+            }
+        }
+
+        /// Ends a pause, handling what arrived during it in arrival order.
+        mutating func endPause(now: Int64, into outputs: inout BrokerOutputs) {
+            guard let pause else { return }
+            self.pause = nil
+            broker.isPaused = false
+            for item in pause.deferred {
+                switch item {
+                case .events(let id, let events): process(events, from: id, now: now, into: &outputs)
+                case .closed(let id): broker.connectionClosed(id, now: now, into: &outputs)
+                }
+            }
+        }
+
+        /// Fixes the order of outputs in the outboxes (under the lock, so order holds) and returns what to encode and
+        /// flush once the lock is released. A connection whose peer has not taken `pendingLimit` bytes gets its
+        /// dispatch paused until it reads.
+        mutating func apply(_ outputs: BrokerOutputs, pendingLimit: Int, clock: any PulsarClock) -> [Delivery] {
+            var outputs = outputs
+            broker.applyFaults(to: &outputs)
+            armTimers(clock: clock)
+            var deliveries: [Delivery] = []
             for connection in outputs.touched {
                 guard let open = connections[connection] else { continue }
-                if let bytes = outputs.bytes[connection] {
-                    open.outbox.append(bytes)
-                    if broker.connections[connection]?.dispatchPaused == false, open.outbox.unsentByteCount >= pendingLimit {
+                var delivery = Delivery(outbox: open.outbox)
+                if let frames = outputs.frames[connection], !frames.isEmpty {
+                    delivery.frames = frames
+                    delivery.ticket = open.outbox.reserve()
+                    if broker.connections[connection]?.dispatchPaused == false,
+                       open.outbox.unsentByteCount + outputs.estimatedByteCount(for: connection) >= pendingLimit {
                         broker.connections[connection]?.dispatchPaused = true
                         open.drainNotices.request()
                     }
                 }
                 if outputs.closes[connection] != nil { open.outbox.closeWhenFlushed() }
-                touched.append(open.outbox)
+                deliveries.append(delivery)
             }
             for connection in outputs.drainRequests { connections[connection]?.drainNotices.request() }
-            return touched
+            return deliveries
         }
 
         /// Arms the alarm when the broker's earliest timer is earlier than what it is armed for. Broker deadlines
         /// are wall-clock milliseconds; the alarm sleeps on the monotonic instant the same distance away (a wall
         /// clock that jumps meanwhile only makes it wake early, find nothing due and arm again).
         mutating func armTimers(clock: any PulsarClock) {
-            guard let alarm, let next = broker.timers.nextDeadline else { return }
+            // While paused only the end of the pause is worth waking for (the broker's due timers wait for it).
+            guard let alarm, let next = pause.map({ $0.until }) ?? broker.timers.nextDeadline else { return }
             if let armed = armedDeadline, armed <= next { return }
             armedDeadline = next
             alarm.arm(at: clock.instant + .milliseconds(max(0, next - clock.now())))
@@ -124,54 +216,82 @@ final class BrokerCore: Sendable {
         withState { state, now, outputs in state.resumeDispatch(to: id, now: now, into: &outputs) }
     }
 
-    /// Handles the events decoded from one read, under one lock acquisition, then flushes.
-    /// Returns false once the connection is being closed by the broker.
+    /// Handles the events decoded from one read, under one lock acquisition, then flushes (while the broker is
+    /// paused, keeps them for later). Returns false once the connection is being closed by the broker.
     func handle(_ events: [Event], from id: ConnectionID) -> Bool {
         let now = now
-        let (touched, open) = core.withLock { core -> ([Outbox], Bool) in
-            var outputs = BrokerOutputs()
-            for event in events {
-                switch event {
-                case .frame(let frame):
-                    if core.journal.capacity > 0 {
-                        core.journal.record(JournaledFrame(connection: id, command: frame.command.type, receivedAt: now))
-                    }
-                    core.broker.handle(frame, from: id, now: now, into: &outputs)
-                case .checksumMismatch(let frame): core.broker.handleChecksumMismatch(frame, from: id, into: &outputs)
-                case .malformed(let error): core.broker.handleMalformedInput(error, from: id, into: &outputs)
-                }
+        let (touched, open) = core.withLock { core -> ([Delivery], Bool) in
+            if core.pause != nil {
+                core.pause?.deferred.append(.events(id, events))
+                return ([], true)
             }
+            var outputs = BrokerOutputs()
+            core.process(events, from: id, now: now, into: &outputs)
             let open = outputs.closes[id] == nil && core.broker.connections[id]?.phase != .closing
             logAuthenticationCloses(outputs)
             return (core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock), open)
         }
-        for outbox in touched { outbox.flush() }
+        for delivery in touched { delivery.send() }
         return open
     }
 
     /// The connection is gone: release everything it held, and tell others what that changes.
     func closed(_ id: ConnectionID) {
         let now = now
-        let touched = core.withLock { core -> [Outbox] in
+        let touched = core.withLock { core -> [Delivery] in
+            core.connections.removeValue(forKey: id)?.drainNotices.finish()
+            if core.pause != nil {
+                core.pause?.deferred.append(.closed(id))
+                return []
+            }
             var outputs = BrokerOutputs()
             core.broker.connectionClosed(id, now: now, into: &outputs)
-            core.connections.removeValue(forKey: id)?.drainNotices.finish()
             return core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock)
         }
-        for outbox in touched { outbox.flush() }
+        for delivery in touched { delivery.send() }
     }
 
-    /// Runs the timers that are due: keep-alive, token expiry, delayed delivery.
+    /// Runs the timers that are due: keep-alive, token expiry, delayed delivery, and the end of a pause.
     func tick() {
         let now = now
-        let touched = core.withLock { core -> [Outbox] in
+        let touched = core.withLock { core -> [Delivery] in
             core.armedDeadline = nil
             var outputs = BrokerOutputs()
+            if let pause = core.pause {
+                guard let until = pause.until, until <= now else {
+                    core.armTimers(clock: configuration.clock)
+                    return []
+                }
+                core.endPause(now: now, into: &outputs)
+            }
             core.broker.tick(now: now, into: &outputs)
             logAuthenticationCloses(outputs)
             return core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock)
         }
-        for outbox in touched { outbox.flush() }
+        for delivery in touched { delivery.send() }
+    }
+
+    /// Stops serving: frames and closes that arrive are kept, in order, and timers do not run, until ``resume()``
+    /// or until `until` (the configuration clock's wall time, ms) passes. Admin requests are still served.
+    func pause(until: Int64?) {
+        core.withLock { $0.startPause(until: until, clock: configuration.clock) }
+    }
+
+    /// Reads that arrived during the current pause and wait for its end (0 when not paused).
+    var pausedReadCount: Int { core.withLock { $0.pause?.deferred.count ?? 0 } }
+
+    /// Serves what arrived during a pause, in order, then runs the timers that came due.
+    func resume() {
+        let now = now
+        let touched = core.withLock { core -> [Delivery] in
+            guard core.pause != nil else { return [] }
+            var outputs = BrokerOutputs()
+            core.endPause(now: now, into: &outputs)
+            core.broker.tick(now: now, into: &outputs)
+            logAuthenticationCloses(outputs)
+            return core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock)
+        }
+        for delivery in touched { delivery.send() }
     }
 
     /// Authentication refusals and expiries are worth a warning: they are what a test with auth on looks for.
@@ -186,12 +306,13 @@ final class BrokerCore: Sendable {
     /// Runs `body` on the broker state with the lock held, applying any outputs it produces.
     func withState<R>(_ body: (inout BrokerState, Int64, inout BrokerOutputs) throws -> R) rethrows -> R {
         let now = now
-        let (result, touched) = try core.withLock { core -> (R, [Outbox]) in
+        let (result, touched) = try core.withLock { core -> (R, [Delivery]) in
             var outputs = BrokerOutputs()
             let result = try body(&core.broker, now, &outputs)
+            core.takeControlRequests(now: now, clock: configuration.clock, into: &outputs)
             return (result, core.apply(outputs, pendingLimit: pendingLimit, clock: configuration.clock))
         }
-        for outbox in touched { outbox.flush() }
+        for delivery in touched { delivery.send() }
         return result
     }
 

@@ -89,9 +89,9 @@ struct AdminHarness {
 
     static func decode(_ outputs: BrokerOutputs) -> [ConnectionID: [Command]] {
         var result: [ConnectionID: [Command]] = [:]
-        for (connection, bytes) in outputs.bytes {
+        for connection in outputs.touched {
             var decoder = FrameDecoder()
-            decoder.append(bytes)
+            decoder.append(outputs.encoded(for: connection))
             while let frame = try? decoder.next() { result[connection, default: []].append(frame.command) }
         }
         return result

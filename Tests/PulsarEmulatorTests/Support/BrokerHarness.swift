@@ -55,11 +55,13 @@ struct BrokerHarness {
     }
 
     mutating func collect(_ outputs: BrokerOutputs) -> [ConnectionID: [Frame]] {
+        var outputs = outputs
+        state.applyFaults(to: &outputs)   // as BrokerCore does before anything leaves
         var frames: [ConnectionID: [Frame]] = [:]
         for id in outputs.touched {
-            if let bytes = outputs.bytes[id] {
+            if outputs.frames[id] != nil {
                 var decoder = FrameDecoder()
-                decoder.append(bytes)
+                decoder.append(outputs.encoded(for: id))
                 var decoded: [Frame] = []
                 while let frame = try! decoder.next() { decoded.append(frame) }
                 frames[id] = decoded

@@ -26,4 +26,31 @@ import Testing
         outbox.flush()
         #expect(try await b.readToEnd() == [7, 8])
     }
+
+    @Test func aReservedPlaceHoldsBackLaterFramesUntilFilled() async throws {
+        let (a, b) = InMemoryDuplex.makePair()
+        defer { a.close(); b.close() }
+        let outbox = Outbox(stream: a)
+        let first = outbox.reserve()
+        let second = outbox.reserve()
+        outbox.append([9])
+        outbox.fill(second, with: [3, 4])
+        outbox.flush()
+        #expect(a.bufferedOutboundBytes == 0 && outbox.unsentByteCount == 3)   // #1 is missing: nothing leaves
+        outbox.fill(first, with: [1, 2])
+        outbox.flush()
+        #expect(try await b.read(exactly: 5) == [1, 2, 3, 4, 9])
+    }
+
+    @Test func closeWaitsForReservedPlaces() async throws {
+        let (a, b) = InMemoryDuplex.makePair()
+        defer { b.close() }
+        let outbox = Outbox(stream: a)
+        let ticket = outbox.reserve()
+        outbox.closeWhenFlushed()
+        outbox.flush()                          // the reserved place is empty: the stream stays open
+        outbox.fill(ticket, with: [5, 6])
+        outbox.flush()
+        #expect(try await b.readToEnd() == [5, 6])
+    }
 }
