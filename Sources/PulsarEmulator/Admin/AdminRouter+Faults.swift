@@ -21,6 +21,7 @@ extension AdminRouter {
         case ("GET", []):
             var report = state.faults.currentReport
             report.isPaused = state.isPaused
+            report.pausedReads = state.pausedReads
             return .json(Self.json(report))
         case ("DELETE", []):
             state.faults.clear(into: &outputs)
@@ -103,6 +104,7 @@ extension AdminRouter {
             "heldReceipts": .integer(Int64(report.heldReceipts)), "droppedReceipts": .integer(Int64(report.droppedReceipts)),
             "reorderedReceipts": .integer(Int64(report.reorderedReceipts)),
             "armedReceipts": .integer(Int64(report.armedReceipts)), "paused": .bool(report.isPaused),
+            "pausedReads": .integer(Int64(report.pausedReads)),
         ]
     }
 

@@ -40,8 +40,9 @@ struct BrokerState {
     var faults = FaultPlan()
     /// Requests for the driver that holds the state (pause, resume), taken after each admin request.
     var controlRequests: [CoreControlRequest] = []
-    /// Mirrors the driver's pause, for reports.
+    /// Mirrors the driver's pause, for reports: whether it is on and how many reads wait for its end.
     var isPaused = false
+    var pausedReads = 0
     /// Ledger ids, unique across topics.
     let ledgerIds = LedgerIDAllocator()
     private var nameCounter = 0

@@ -42,13 +42,12 @@ extension PulsarEmulator {
 
     /// What the broker faults have done so far and what is still armed.
     public var faultReport: BrokerFaultReport {
-        var report = core.read { state in
+        core.read { state in
             var report = state.faults.currentReport
             report.isPaused = state.isPaused
+            report.pausedReads = state.pausedReads
             return report
         }
-        report.pausedReads = core.pausedReadCount
-        return report
     }
 
     /// Unloads a topic as a broker does when it moves a bundle: every producer gets CLOSE_PRODUCER and every consumer

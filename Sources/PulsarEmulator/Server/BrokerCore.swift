@@ -114,6 +114,7 @@ final class BrokerCore: Sendable {
             guard let pause else { return }
             self.pause = nil
             broker.isPaused = false
+            broker.pausedReads = 0
             for item in pause.deferred {
                 switch item {
                 case .events(let id, let events): process(events, from: id, now: now, into: &outputs)
@@ -223,6 +224,7 @@ final class BrokerCore: Sendable {
         let (touched, open) = core.withLock { core -> ([Delivery], Bool) in
             if core.pause != nil {
                 core.pause?.deferred.append(.events(id, events))
+                core.broker.pausedReads += 1
                 return ([], true)
             }
             var outputs = BrokerOutputs()
@@ -242,6 +244,7 @@ final class BrokerCore: Sendable {
             core.connections.removeValue(forKey: id)?.drainNotices.finish()
             if core.pause != nil {
                 core.pause?.deferred.append(.closed(id))
+                core.broker.pausedReads += 1
                 return []
             }
             var outputs = BrokerOutputs()
@@ -276,9 +279,6 @@ final class BrokerCore: Sendable {
     func pause(until: Int64?) {
         core.withLock { $0.startPause(until: until, clock: configuration.clock) }
     }
-
-    /// Reads that arrived during the current pause and wait for its end (0 when not paused).
-    var pausedReadCount: Int { core.withLock { $0.pause?.deferred.count ?? 0 } }
 
     /// Serves what arrived during a pause, in order, then runs the timers that came due.
     func resume() {
