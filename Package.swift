@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PulsarClient", targets: ["PulsarClient"]),
         .library(name: "EventBus", targets: ["EventBus"]),
         .library(name: "PulsarTesting", targets: ["PulsarTesting"]),
+        .library(name: "PulsarFaults", targets: ["PulsarFaults"]),
         .executable(name: "pulsar-emulator", targets: ["pulsar-emulator"]),
         .executable(name: "pulsar-bench", targets: ["pulsar-bench"]),
         .executable(name: "pulsar-client-probe", targets: ["pulsar-client-probe"]),
@@ -44,6 +45,9 @@ let package = Package(
         // and the awaiting helpers (until, settle, runUntilIdle).
         .target(name: "PulsarTesting", dependencies: ["PulsarSupport", "PulsarWire", "PulsarClient", "PulsarEmulator", "EventBus"],
                 swiftSettings: strict),
+        // Fault injection outside the broker (a Pulsar-aware TCP proxy with toxics and frame rules, a Toxiproxy-
+        // compatible control API, seeded scenarios) and the history checker that proves nothing was lost or invented.
+        .target(name: "PulsarFaults", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet"], swiftSettings: strict),
         .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth"], swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator", "PulsarTesting"],
                           swiftSettings: strict),
@@ -55,6 +59,8 @@ let package = Package(
         .testTarget(name: "PulsarAuthTests", dependencies: ["PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"],
+                    swiftSettings: strict),
+        .testTarget(name: "PulsarFaultsTests", dependencies: ["PulsarFaults", "PulsarWire", "PulsarNet", "PulsarSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PulsarTestingTests", dependencies: ["PulsarTesting"], swiftSettings: strict),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "PulsarClient", "PulsarEmulator", "PulsarSupport"],
