@@ -29,7 +29,7 @@ public final class PulsarEmulator: Sendable {
     private let listener: TCPListener
     private let incoming: AsyncStream<any ByteStream>.Continuation
     private let serverTask: Task<Void, Never>
-    private let adminServer: AdminHTTPServer?
+    private let adminServer: HTTPServer?
     private let isShutDown = Atomic(false)
 
     /// Starts an emulator: binds its port and begins accepting connections before returning.
@@ -104,12 +104,12 @@ public final class PulsarEmulator: Sendable {
     }
 
     private static func startAdminServer(_ configuration: EmulatorConfiguration, address: SocketAddress, core: BrokerCore,
-                                         serviceURL: String) throws -> AdminHTTPServer {
+                                         serviceURL: String) throws -> HTTPServer {
         let listener = try TCPListener.bind(address: address)
         let router = AdminRouter(brokerServiceURL: serviceURL,
                                  webServiceURL: webServiceURL(configuration, port: listener.localAddress.port))
         core.logger.info("admin REST and /metrics on http://\(listener.localAddress)")
-        return AdminHTTPServer(listener: listener, core: core, router: router)
+        return HTTPServer.admin(listener: listener, core: core, router: router)
     }
 
     /// `http://host:port` of the admin API: the advertised host (or the bound one) with the admin port.

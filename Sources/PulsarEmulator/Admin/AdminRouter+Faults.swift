@@ -1,3 +1,4 @@
+import PulsarNet
 import PulsarWire
 
 /// Broker faults out of process (what ``PulsarEmulator``'s fault methods do in process), for tests in any language:

@@ -1,3 +1,4 @@
+import PulsarNet
 /// Namespace policies the emulator applies (`pulsar-admin namespaces set-deduplication` and friends):
 /// ```
 ///  GET          /admin/v2/namespaces/{tenant}/{ns}/deduplication     true | false (the broker-wide default when unset)

@@ -1,3 +1,4 @@
+import PulsarNet
 import PulsarAuth
 import PulsarWire
 

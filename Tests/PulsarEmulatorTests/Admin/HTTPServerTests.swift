@@ -143,7 +143,7 @@ private func connect(_ emulator: PulsarEmulator) async throws -> TCPConnection {
         let core = BrokerCore(configuration: configuration, advertisedServiceURL: "pulsar://127.0.0.1:6650",
                               logger: .silent)
         let listener = try TCPListener.bind(host: "127.0.0.1", port: 0)
-        let server = AdminHTTPServer(listener: listener, core: core,
+        let server = HTTPServer.admin(listener: listener, core: core,
                                      router: AdminRouter(brokerServiceURL: "pulsar://127.0.0.1:6650", webServiceURL: "http://127.0.0.1:8080"))
         let (client, serverEnd) = InMemoryDuplex.makePair()
         let serving = Task { await server.serve(serverEnd) }

@@ -1,3 +1,4 @@
+import PulsarNet
 // What the `http` fuzz target does with one input. Compiled into the test target (the regression replay in
 // FuzzRegressionTests) and, by `scripts/fuzz`, with the emulator's HTTP request parser alone into a libFuzzer binary.
 #if canImport(PulsarEmulator)

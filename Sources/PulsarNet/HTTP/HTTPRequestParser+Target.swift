@@ -1,6 +1,6 @@
 /// The request target: path segments and query parameters, percent-decoded.
 extension HTTPRequestParser {
-    static func parseTarget(_ target: String, method: String) throws(HTTPParseError) -> ([String], [String: String]) {
+    package static func parseTarget(_ target: String, method: String) throws(HTTPParseError) -> ([String], [String: String]) {
         if target == "*", method == "OPTIONS" { return ([], [:]) }
         var rest = Substring(target)
         if let scheme = rest.firstRange(of: "://"), rest.hasPrefix("http") {
@@ -32,7 +32,7 @@ extension HTTPRequestParser {
     }
 
     /// Decodes `%XX` escapes (and `+` when asked); nil for a broken escape or bytes that are not UTF-8.
-    static func percentDecode(_ text: Substring, plusIsSpace: Bool) -> String? {
+    package static func percentDecode(_ text: Substring, plusIsSpace: Bool) -> String? {
         guard text.contains("%") || (plusIsSpace && text.contains("+")) else { return String(text) }
         var bytes: [UInt8] = []
         var utf8 = Array(text.utf8)[...]

@@ -8,13 +8,19 @@
 /// bodies, 431 for the head), or uses what is not served (501 for transfer codings other than chunked, 505 for HTTP
 /// versions other than 1.x). After a throw the parser stays failed: the connection must be answered and closed,
 /// since the start of the next request can no longer be found.
-struct HTTPRequestParser {
+package struct HTTPRequestParser {
     /// Size limits.
-    struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Request line plus header fields (and chunked trailers).
-        var maxHeaderBytes = 16 * 1024
+        package var maxHeaderBytes = 16 * 1024
         /// Decoded body.
-        var maxBodyBytes = 1 << 20
+        package var maxBodyBytes = 1 << 20
+
+        /// Limits of `maxHeaderBytes` for the head and `maxBodyBytes` for the decoded body.
+        package init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 1 << 20) {
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxBodyBytes = maxBodyBytes
+        }
     }
 
     private struct Head {
@@ -40,7 +46,7 @@ struct HTTPRequestParser {
         case failed(HTTPParseError)
     }
 
-    let limits: Limits
+    package let limits: Limits
     private var buffer: [UInt8] = []
     /// First byte not yet consumed.
     private var start = 0
@@ -49,22 +55,22 @@ struct HTTPRequestParser {
     private var state = State.head
     private var continueDue = false
 
-    init(limits: Limits = Limits()) {
+    package init(limits: Limits = Limits()) {
         self.limits = limits
     }
 
     /// Bytes received and not yet consumed by a complete request.
-    var bufferedBytes: Int { buffer.count - start }
+    package var bufferedBytes: Int { buffer.count - start }
 
     /// Adds received bytes.
-    mutating func append(_ bytes: some Collection<UInt8>) {
+    package mutating func append(_ bytes: some Collection<UInt8>) {
         if case .failed = state { return }
         buffer.append(contentsOf: bytes)
     }
 
     /// True once per request whose head asked for `Expect: 100-continue` and whose body has not fully arrived:
     /// the server should send `100 Continue` now.
-    mutating func takeContinueRequest() -> Bool {
+    package mutating func takeContinueRequest() -> Bool {
         defer { continueDue = false }
         return continueDue
     }
@@ -72,7 +78,7 @@ struct HTTPRequestParser {
     /// The next complete request, or nil until more bytes arrive.
     ///
     /// - Throws: ``HTTPParseError`` when the input is malformed or too large; every later call throws it again.
-    mutating func next() throws(HTTPParseError) -> HTTPRequest? {
+    package mutating func next() throws(HTTPParseError) -> HTTPRequest? {
         do {
             return try step()
         } catch {
@@ -349,7 +355,7 @@ struct HTTPRequestParser {
         }
     }
 
-    static func hexValue(_ byte: UInt8) -> UInt8? {
+    package static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10

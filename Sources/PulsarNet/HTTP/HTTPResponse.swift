@@ -1,79 +1,73 @@
-import PulsarAuth
+import PulsarSupport
 
 /// An HTTP/1.1 response: status, headers and a complete body (the admin API never streams).
 ///
-/// The router builds responses while it holds the broker's lock; a large body is kept as a value (a JSON tree, a
-/// metrics snapshot) and rendered to bytes only when ``serialized(keepAlive:includeBody:)`` runs, after the lock is
-/// released, so one big answer never stalls the broker.
-struct HTTPResponse: Equatable, Sendable {
+/// A handler may build responses while it holds a lock; a large body is kept as a value (a JSON tree, a snapshot
+/// with its renderer) and rendered to bytes only when ``serialized(keepAlive:includeBody:)`` runs, after the lock is
+/// released, so one big answer never stalls the lock's owner.
+package struct HTTPResponse: Equatable, Sendable {
     /// What the body is made of, rendered on demand.
-    enum Content: Sendable {
+    package enum Content: Sendable {
         /// Ready bytes.
         case bytes([UInt8])
         /// A JSON document.
         case json(JSONValue)
-        /// Prometheus metrics of a snapshot of the broker.
-        case metrics(PrometheusMetrics.Snapshot)
+        /// A body rendered on demand (a metrics snapshot, say).
+        case rendered(@Sendable () -> [UInt8])
     }
 
-    var status: HTTPStatus
+    package var status: HTTPStatus
     /// Headers besides `Content-Length` and `Connection`, which ``serialized(keepAlive:includeBody:)`` adds.
-    var headers: HTTPHeaders
+    package var headers: HTTPHeaders
     /// The body before rendering.
-    var content: Content
+    package var content: Content
 
     /// The rendered body.
-    var body: [UInt8] {
+    package var body: [UInt8] {
         switch content {
         case .bytes(let bytes): bytes
-        case .json(let value): Array(value.encoded().utf8)
-        case .metrics(let snapshot): Array(PrometheusMetrics.render(snapshot).utf8)
+        case .json(let value): Array(value.serialized.utf8)
+        case .rendered(let render): render()
         }
     }
 
-    init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+    package init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.content = .bytes(body)
     }
 
-    init(status: HTTPStatus, headers: HTTPHeaders, content: Content) {
+    package init(status: HTTPStatus, headers: HTTPHeaders, content: Content) {
         self.status = status
         self.headers = headers
         self.content = content
     }
 
-    static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
+    package static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
         lhs.status == rhs.status && lhs.headers == rhs.headers && lhs.body == rhs.body
     }
 
     /// A JSON answer (`application/json`), encoded when serialized.
-    static func json(_ value: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {
+    package static func json(_ value: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {
         HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), content: .json(value))
     }
 
-    /// Prometheus metrics (text exposition format), rendered when serialized.
-    static func metrics(_ snapshot: PrometheusMetrics.Snapshot) -> HTTPResponse {
-        HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", PrometheusMetrics.contentType)]),
-                     content: .metrics(snapshot))
-    }
-
     /// A plain-text answer.
-    static func text(_ text: String, status: HTTPStatus = .ok,
+    package static func text(_ text: String, status: HTTPStatus = .ok,
                      contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
         HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(text.utf8))
     }
 
     /// `204 No Content`, the broker's answer to successful PUT / POST / DELETE operations.
-    static let noContent = HTTPResponse(status: .noContent)
+    package static let noContent = HTTPResponse(status: .noContent)
 
     /// An error the way the broker reports them: `{"reason": "..."}` with the status code.
-    static func error(_ status: HTTPStatus, _ reason: String) -> HTTPResponse {
+    package static func error(_ status: HTTPStatus, _ reason: String) -> HTTPResponse {
         json(["reason": .string(reason)], status: status)
     }
 
     /// `405 Method Not Allowed` listing what is allowed.
-    static func methodNotAllowed(allowed: [String]) -> HTTPResponse {
+    package static func methodNotAllowed(allowed: [String]) -> HTTPResponse {
         var response = error(.methodNotAllowed, "HTTP method not allowed")
         response.headers.add("Allow", allowed.joined(separator: ", "))
         return response
@@ -81,7 +75,7 @@ struct HTTPResponse: Equatable, Sendable {
 
     /// The bytes on the wire: status line, headers, `Content-Length`, `Connection: close` unless `keepAlive`,
     /// then the body (left out for HEAD, though `Content-Length` still announces it).
-    func serialized(keepAlive: Bool, includeBody: Bool = true) -> [UInt8] {
+    package func serialized(keepAlive: Bool, includeBody: Bool = true) -> [UInt8] {
         let body = body
         var head = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
         for field in headers { head += "\(field.name): \(field.value)\r\n" }

@@ -1,18 +1,33 @@
-import PulsarNet
+import PulsarSupport
 import Synchronization
 
-/// The one place that does I/O for the admin HTTP port: accept connections, read bytes into an
-/// ``HTTPRequestParser``, answer each request through the ``AdminRouter`` under the broker lock, write the answers in
-/// order (keep-alive and pipelining included), and close on `Connection: close` or bad input.
+/// The one place that does I/O for a small HTTP/1.1 API (the emulator's admin port, the fault proxy's control
+/// port): accept connections, read bytes into an ``HTTPRequestParser``, answer each request through `handler`, write
+/// the answers in order (keep-alive and pipelining included), and close on `Connection: close` or bad input.
 ///
 /// ```
-///  TCPListener ─accept─▶ serve(stream) ─bytes─▶ HTTPRequestParser ─request─▶ BrokerCore.withState { router }
-///                            ▲                                                           │
-///                            └──── enqueue(response bytes) ◀── HTTPResponse ◀────────────┘
+///  TCPListener ─accept─▶ serve(stream) ─bytes─▶ HTTPRequestParser ─request─▶ handler(request)
+///                            ▲                                                   │
+///                            └──── enqueue(response bytes) ◀── HTTPResponse ◀────┘
 /// ```
 /// A malformed or oversized request gets its 400 / 413 / 431 / 501 / 505 answer with `Connection: close`; the server
 /// and every other connection carry on.
-final class AdminHTTPServer: Sendable {
+package final class HTTPServer: Sendable {
+    /// Limits and the label the server logs under.
+    package struct Options: Sendable {
+        /// Size limits of one request.
+        package var limits = HTTPRequestParser.Limits()
+        /// How long a whole request may take to arrive (see ``RequestDeadline``).
+        package var requestTimeout: Duration = .seconds(30)
+        /// Connections served at once; 0 is unlimited.
+        package var maxConnections = 0
+        /// Names the server in log lines (`admin HTTP`).
+        package var label = "HTTP"
+
+        /// The defaults.
+        package init() {}
+    }
+
     private struct Connections {
         var next = 0
         var open: [Int: any ByteStream] = [:]
@@ -20,27 +35,28 @@ final class AdminHTTPServer: Sendable {
     }
 
     /// The bound address (the real port when asked for port 0).
-    let localAddress: SocketAddress
+    package let localAddress: SocketAddress
     private let listener: TCPListener
-    private let core: BrokerCore
-    private let router: AdminRouter
-    private let limits: HTTPRequestParser.Limits
+    private let options: Options
+    private let logger: PulsarLogger
+    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
     private let connections = Mutex(Connections())
 
-    /// Serves `router` on an already bound listener.
-    init(listener: TCPListener, core: BrokerCore, router: AdminRouter, limits: HTTPRequestParser.Limits = .init()) {
+    /// Serves `handler` on an already bound listener. `handler` runs on the connection's task and must not block.
+    package init(listener: TCPListener, options: Options = Options(), logger: PulsarLogger,
+                 handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
         self.listener = listener
         self.localAddress = listener.localAddress
-        self.core = core
-        self.router = router
-        self.limits = limits
+        self.options = options
+        self.logger = logger
+        self.handler = handler
     }
 
     /// Accepts and serves connections until ``shutdown()``; returns once every connection has ended.
-    func run() async {
+    package func run() async {
         await withDiscardingTaskGroup { group in
-            while let connection = try? await listener.accept(onResourceExhausted: { [core] error in
-                core.logger.warning("admin HTTP cannot accept connections (\(error)); retrying until resources free up")
+            while let connection = try? await listener.accept(onResourceExhausted: { [logger, options] error in
+                logger.warning("\(options.label) cannot accept connections (\(error)); retrying until resources free up")
             }) {
                 group.addTask { await self.serve(connection) }
             }
@@ -48,7 +64,7 @@ final class AdminHTTPServer: Sendable {
     }
 
     /// Stops accepting and closes every open connection. Idempotent.
-    func shutdown() {
+    package func shutdown() {
         let streams = connections.withLock { connections in
             connections.isShutDown = true
             return Array(connections.open.values)
@@ -58,17 +74,17 @@ final class AdminHTTPServer: Sendable {
     }
 
     /// Serves one connection until the peer closes it, asks for `Connection: close`, sends something malformed, or
-    /// takes longer than ``EmulatorLimits/adminRequestTimeout`` to send a whole request (or to send the next one):
-    /// a slow or silent client cannot hold a connection, and so a descriptor, for ever.
-    func serve(_ stream: any ByteStream) async {
+    /// takes longer than ``Options/requestTimeout`` to send a whole request (or to send the next one): a slow or
+    /// silent client cannot hold a connection, and so a descriptor, for ever.
+    package func serve(_ stream: any ByteStream) async {
         guard let id = register(stream) else {
-            core.logger.warning("admin HTTP: refusing a connection from \(stream.remoteDescription): "
-                                + "\(core.configuration.limits.maxAdminConnections) connections open, the limit")
+            logger.warning("\(options.label): refusing a connection from \(stream.remoteDescription): "
+                           + "\(options.maxConnections) connections open, the limit")
             stream.close()
             return
         }
         defer { connections.withLock { _ = $0.open.removeValue(forKey: id) } }
-        let deadline = RequestDeadline(timeout: core.configuration.limits.adminRequestTimeout)
+        let deadline = RequestDeadline(timeout: options.requestTimeout)
         await withDiscardingTaskGroup { group in
             group.addTask { await deadline.enforce(on: stream) }
             await serveRequests(stream, deadline: deadline)
@@ -77,7 +93,7 @@ final class AdminHTTPServer: Sendable {
     }
 
     private func serveRequests(_ stream: any ByteStream, deadline: RequestDeadline) async {
-        var parser = HTTPRequestParser(limits: limits)
+        var parser = HTTPRequestParser(limits: options.limits)
         while true {
             let chunk: [UInt8]?
             do {
@@ -112,7 +128,7 @@ final class AdminHTTPServer: Sendable {
             do {
                 request = try parser.next()
             } catch {
-                core.logger.debug("admin HTTP: refusing a request: \(error)")
+                logger.debug("\(options.label): refusing a request: \(error)")
                 bytes += HTTPResponse.error(error.status, error.reason).serialized(keepAlive: false)
                 return (bytes, false)
             }
@@ -120,17 +136,15 @@ final class AdminHTTPServer: Sendable {
                 if parser.takeContinueRequest() { bytes += Array("HTTP/1.1 100 Continue\r\n\r\n".utf8) }
                 return (bytes, true)
             }
-            let response = core.withState { state, now, outputs in
-                router.respond(to: request, state: &state, now: now, outputs: &outputs)
-            }
-            core.logger.debug("admin HTTP: \(request.method) \(request.target) → \(response.status.code)")
+            let response = handler(request)
+            logger.debug("\(options.label): \(request.method) \(request.target) → \(response.status.code)")
             bytes += response.serialized(keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
             if !request.keepAlive { return (bytes, false) }
         }
     }
 
     private func register(_ stream: any ByteStream) -> Int? {
-        let limit = core.configuration.limits.maxAdminConnections
+        let limit = options.maxConnections
         return connections.withLock { connections in
             guard !connections.isShutDown else { return nil }
             if limit > 0, connections.open.count >= limit { return nil }
@@ -141,10 +155,10 @@ final class AdminHTTPServer: Sendable {
     }
 }
 
-/// The admin port's request timeout for one connection: a whole request must arrive within the timeout of the
+/// An HTTP server's request timeout for one connection: a whole request must arrive within the timeout of the
 /// connection opening or of the previous answer. When it does not, a request in progress gets `408 Request Timeout`
 /// and the connection closes; an idle one just closes.
-final class RequestDeadline: Sendable {
+package final class RequestDeadline: Sendable {
     private struct State {
         var deadline: ContinuousClock.Instant
         var partialRequest = false
@@ -153,14 +167,15 @@ final class RequestDeadline: Sendable {
     private let timeout: Duration
     private let state: Mutex<State>
 
-    init(timeout: Duration) {
+    /// A deadline `timeout` from now.
+    package init(timeout: Duration) {
         self.timeout = timeout
         state = Mutex(State(deadline: .now + timeout))
     }
 
     /// Bytes arrived: an answer went out (the next request gets a full timeout again), and bytes of a request not
     /// yet complete are `pending`.
-    func bytesArrived(answered: Bool, pending: Bool) {
+    package func bytesArrived(answered: Bool, pending: Bool) {
         state.withLock {
             if answered { $0.deadline = .now + timeout }
             $0.partialRequest = pending
@@ -168,7 +183,7 @@ final class RequestDeadline: Sendable {
     }
 
     /// Sleeps until the deadline, and closes the stream if no answer moved it meanwhile. Ends when cancelled.
-    func enforce(on stream: any ByteStream) async {
+    package func enforce(on stream: any ByteStream) async {
         while true {
             let (deadline, partial) = state.withLock { ($0.deadline, $0.partialRequest) }
             if ContinuousClock.now >= deadline {

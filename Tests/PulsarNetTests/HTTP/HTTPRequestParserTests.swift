@@ -1,5 +1,6 @@
+import PulsarNet
 import Testing
-@testable import PulsarEmulator
+
 
 /// How input reaches the parser: whole, one byte at a time, or in uneven chunks. Every test that uses
 /// ``parse(_:limits:)`` checks that all three give the same requests and the same error.
