@@ -62,6 +62,12 @@ enum Posix {
         guard rc == 0 else { throw NetError.syscall("setsockopt", errno: errno) }
     }
 
+    /// Makes the next close send a TCP RST instead of a FIN (SO_LINGER on, with a zero timeout).
+    static func setLingerZero(_ fd: Int32) {
+        var value = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, socklen_t(MemoryLayout<linger>.size))
+    }
+
     /// Turns Nagle's algorithm off (TCP_NODELAY).
     static func setNoDelay(_ fd: Int32) throws {
         #if canImport(Glibc)

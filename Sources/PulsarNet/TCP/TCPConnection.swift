@@ -216,6 +216,14 @@ public final class TCPConnection: ByteStream, EventHandler {
         work.finish(loop: loop)
     }
 
+    /// Closes with a TCP RST ("connection reset by peer" on the other side), dropping anything unsent: what a fault
+    /// proxy's `reset_peer` does. Idempotent.
+    public func reset() {
+        let fd = state.withLock { $0.closed ? -1 : $0.fd }
+        if fd >= 0 { Posix.setLingerZero(fd) }
+        close()
+    }
+
     /// How long ``closeAfterFlush()`` waits for a peer to take the queued bytes before closing anyway.
     public static let lingerTimeout: Duration = .seconds(30)
 
