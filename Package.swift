@@ -48,7 +48,8 @@ let package = Package(
         // Fault injection outside the broker (a Pulsar-aware TCP proxy with toxics and frame rules, a Toxiproxy-
         // compatible control API, seeded scenarios) and the history checker that proves nothing was lost or invented.
         .target(name: "PulsarFaults", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet"], swiftSettings: strict),
-        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth"], swiftSettings: strict),
+        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth", "PulsarFaults"],
+                          swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator", "PulsarTesting"],
                           swiftSettings: strict),
         // Produces or consumes with the Swift client and prints JSON lines (the interop tests drive it).
@@ -60,7 +61,8 @@ let package = Package(
         .testTarget(name: "PulsarEmulatorTests", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"], swiftSettings: strict),
         .testTarget(name: "PulsarClientTests", dependencies: ["PulsarClient", "PulsarEmulator", "PulsarWire", "PulsarNet", "PulsarAuth"],
                     swiftSettings: strict),
-        .testTarget(name: "PulsarFaultsTests", dependencies: ["PulsarFaults", "PulsarWire", "PulsarNet", "PulsarSupport"],
+        .testTarget(name: "PulsarFaultsTests", dependencies: ["PulsarFaults", "PulsarWire", "PulsarNet", "PulsarSupport", "PulsarEmulator",
+                                                     "PulsarClient"],
                     swiftSettings: strict),
         .testTarget(name: "PulsarTestingTests", dependencies: ["PulsarTesting"], swiftSettings: strict),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "PulsarClient", "PulsarEmulator", "PulsarSupport"],

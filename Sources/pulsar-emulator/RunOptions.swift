@@ -10,6 +10,7 @@ import Darwin
 let runUsage = """
     usage: pulsar-emulator [run] [options]
            pulsar-emulator tokens <command> …     (see pulsar-emulator tokens --help)
+           pulsar-emulator proxy --upstream H:P …  a fault proxy (see pulsar-emulator proxy --help)
 
     Runs an in-memory Apache Pulsar broker speaking the binary protocol.
 

@@ -1,4 +1,4 @@
-// pulsar-emulator: run the in-memory Pulsar emulator, or create keys and tokens. Wiring only: the flags are parsed in
+// pulsar-emulator: run the in-memory Pulsar emulator, create keys and tokens, or run a fault proxy. Wiring only: the flags are parsed in
 // RunOptions.swift and TokensCommand.swift, everything else lives in PulsarEmulator and PulsarAuth.
 import PulsarEmulator
 import PulsarSupport
@@ -10,6 +10,7 @@ import Darwin
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "tokens" { TokensCommand.run(Array(arguments.dropFirst())) }
+if arguments.first == "proxy" { await ProxyCommand.run(Array(arguments.dropFirst())) }
 
 let configuration = parseRunConfiguration(arguments)
 let signals = TerminationSignals([SIGINT, SIGTERM])  // caught before the ready line is printed

@@ -10,6 +10,7 @@ package struct HTTPStatus: Equatable, Sendable, CustomStringConvertible {
 
     package static let `continue` = HTTPStatus(code: 100, reason: "Continue")
     package static let ok = HTTPStatus(code: 200, reason: "OK")
+    package static let created = HTTPStatus(code: 201, reason: "Created")
     package static let noContent = HTTPStatus(code: 204, reason: "No Content")
     package static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
     package static let notFound = HTTPStatus(code: 404, reason: "Not Found")

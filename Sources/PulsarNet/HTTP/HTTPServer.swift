@@ -39,12 +39,13 @@ package final class HTTPServer: Sendable {
     private let listener: TCPListener
     private let options: Options
     private let logger: PulsarLogger
-    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    private let handler: @Sendable (HTTPRequest) async -> HTTPResponse
     private let connections = Mutex(Connections())
 
-    /// Serves `handler` on an already bound listener. `handler` runs on the connection's task and must not block.
+    /// Serves `handler` on an already bound listener. `handler` runs on the connection's task (requests of one
+    /// connection are answered in order) and must not block a thread.
     package init(listener: TCPListener, options: Options = Options(), logger: PulsarLogger,
-                 handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+                 handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) {
         self.listener = listener
         self.localAddress = listener.localAddress
         self.options = options
@@ -103,7 +104,7 @@ package final class HTTPServer: Sendable {
             }
             guard let chunk else { break }
             parser.append(chunk)
-            let (bytes, keepOpen) = answer(&parser)
+            let (bytes, keepOpen) = await answer(&parser)
             deadline.bytesArrived(answered: !bytes.isEmpty, pending: parser.bufferedBytes > 0)
             if !bytes.isEmpty { stream.enqueue(bytes) }
             guard keepOpen else {
@@ -121,7 +122,7 @@ package final class HTTPServer: Sendable {
 
     /// Answers every complete request in the parser, in order. Returns the bytes to send and whether the connection
     /// stays open.
-    private func answer(_ parser: inout HTTPRequestParser) -> ([UInt8], Bool) {
+    private func answer(_ parser: inout HTTPRequestParser) async -> ([UInt8], Bool) {
         var bytes: [UInt8] = []
         while true {
             let request: HTTPRequest?
@@ -136,7 +137,7 @@ package final class HTTPServer: Sendable {
                 if parser.takeContinueRequest() { bytes += Array("HTTP/1.1 100 Continue\r\n\r\n".utf8) }
                 return (bytes, true)
             }
-            let response = handler(request)
+            let response = await handler(request)
             logger.debug("\(options.label): \(request.method) \(request.target) → \(response.status.code)")
             bytes += response.serialized(keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
             if !request.keepAlive { return (bytes, false) }

@@ -85,6 +85,17 @@ public struct FrameDecoder: Sendable {
         return frame
     }
 
+    /// Removes and returns the bytes not yet returned as frames (a proxy that gives up decoding forwards them as they
+    /// are). The decoder is empty and no longer failed afterwards.
+    public mutating func takeBufferedBytes() -> [UInt8] {
+        defer {
+            buffer.removeAll(keepingCapacity: true)
+            readIndex = 0
+            failure = nil
+        }
+        return Array(buffer[readIndex...])
+    }
+
     private mutating func fail(_ error: WireError) throws -> ArraySlice<UInt8>? {
         failure = error
         throw error

@@ -1,0 +1,276 @@
+import PulsarNet
+import PulsarSupport
+import Synchronization
+
+/// A fault proxy between any Pulsar client and any broker (the emulator or a real one): it forwards bytes both ways
+/// through toxics (``Toxic``) that can be added and removed while traffic flows, and rewrites the broker's lookup
+/// answers so the client's producer and consumer connections come through it too.
+///
+/// ```
+///  client ──▶ listen ──▶ [ProxyLink: upstream pump ─▶ broker]
+///         ◀──        ◀── [          downstream pump ◀─ broker]   (one link per client connection)
+/// ```
+public final class FaultProxy: Sendable {
+    /// How a proxy starts.
+    public struct Configuration: Sendable {
+        /// Names the proxy (Toxiproxy's proxy name).
+        public var name: String
+        /// `host:port` to listen on; port 0 picks a free one (see ``FaultProxy/listenAddress``).
+        public var listen: String
+        /// `host:port` of the broker.
+        public var upstream: String
+        /// Rewrite LOOKUP_RESPONSE to point at the proxy (on by default: without it an official client bypasses the
+        /// proxy after its lookup).
+        public var rewritesLookups = true
+        /// Seeds every random choice (toxicity, jitter, slice sizes): the same seed and the same connection order
+        /// give the same decisions.
+        public var seed: UInt64 = 0
+        /// The clock of toxic delays; a ``ManualClock`` makes them virtual.
+        public var clock: any PulsarClock = SystemClock()
+        /// Whether the proxy accepts connections from the start.
+        public var enabled = true
+
+        /// A proxy named `name` from `listen` to `upstream`.
+        public init(name: String = "pulsar", listen: String = "127.0.0.1:0", upstream: String) {
+            self.name = name
+            self.listen = listen
+            self.upstream = upstream
+        }
+    }
+
+    private struct State {
+        var toxics: [Toxic] = []
+        var links: [Int: ProxyLink] = [:]
+        var nextLink = 0
+        var listener: TCPListener?
+        var acceptTask: Task<Void, Never>?
+        var listenAddress: SocketAddress
+        var upstream: String
+        var isShutDown = false
+    }
+
+    /// The configuration it started with.
+    public let configuration: Configuration
+    private let state: Mutex<State>
+
+    private init(configuration: Configuration, listener: TCPListener?, address: SocketAddress) {
+        self.configuration = configuration
+        state = Mutex(State(listener: listener, listenAddress: address, upstream: configuration.upstream))
+    }
+
+    /// Binds the listen address and starts proxying.
+    ///
+    /// - Throws: ``FaultProxyError`` (`invalidArgument` for a malformed address, `bindFailed`).
+    public static func start(_ configuration: Configuration) async throws(FaultProxyError) -> FaultProxy {
+        _ = try HostPort(configuration.upstream)
+        let listen = try HostPort(configuration.listen)
+        let address: SocketAddress
+        do {
+            address = try await SocketAddress.resolve(host: listen.host, port: listen.port, timeout: .seconds(10))[0]
+        } catch {
+            throw FaultProxyError(.invalidArgument, "cannot resolve \(configuration.listen): \(error)")
+        }
+        let listener = configuration.enabled ? try bind(address) : nil
+        let proxy = FaultProxy(configuration: configuration, listener: listener, address: listener?.localAddress ?? address)
+        if let listener { proxy.startAccepting(listener) }
+        return proxy
+    }
+
+    /// `host:port` the proxy listens on (the real port once bound).
+    public var listenAddress: String { state.withLock { HostPort.format($0.listenAddress) } }
+
+    /// `pulsar://host:port` of the proxy: what clients connect to.
+    public var serviceURL: String { "pulsar://" + listenAddress }
+
+    /// `host:port` of the broker.
+    public var upstream: String { state.withLock { $0.upstream } }
+
+    /// True while the proxy accepts connections.
+    public var isEnabled: Bool { state.withLock { $0.listener != nil } }
+
+    /// Connections proxied now.
+    public var connectionCount: Int { state.withLock { $0.links.count } }
+
+    /// LOOKUP_RESPONSEs rewritten so far on open connections.
+    public var rewrittenLookups: Int { state.withLock { Array($0.links.values) }.reduce(0) { $0 + $1.downstreamPump.rewrittenLookups } }
+
+    /// The toxics, in chain order.
+    public var toxics: [Toxic] { state.withLock { $0.toxics } }
+
+    /// Adds a toxic at the end of the chain; open connections get it at once.
+    ///
+    /// - Throws: ``FaultProxyError`` (`alreadyExists`, `invalidArgument`).
+    public func addToxic(_ toxic: Toxic) throws(FaultProxyError) {
+        try Self.validate(toxic)
+        try changeToxics { toxics throws(FaultProxyError) in
+            guard !toxics.contains(where: { $0.name == toxic.name }) else {
+                throw FaultProxyError(.alreadyExists, "toxic already exists: \(toxic.name)")
+            }
+            toxics.append(toxic)
+        }
+    }
+
+    /// Replaces the toxic of the same name (it starts again on every connection).
+    ///
+    /// - Throws: ``FaultProxyError`` (`notFound`, `invalidArgument`).
+    public func updateToxic(_ toxic: Toxic) throws(FaultProxyError) {
+        try Self.validate(toxic)
+        try changeToxics { toxics throws(FaultProxyError) in
+            guard let index = toxics.firstIndex(where: { $0.name == toxic.name }) else {
+                throw FaultProxyError(.notFound, "toxic not found: \(toxic.name)")
+            }
+            toxics[index] = toxic
+        }
+    }
+
+    /// Removes a toxic; bytes it already holds still leave, in order.
+    ///
+    /// - Throws: ``FaultProxyError`` (`notFound`).
+    public func removeToxic(named name: String) throws(FaultProxyError) {
+        try changeToxics { toxics throws(FaultProxyError) in
+            guard toxics.contains(where: { $0.name == name }) else { throw FaultProxyError(.notFound, "toxic not found: \(name)") }
+            toxics.removeAll { $0.name == name }
+        }
+    }
+
+    /// Removes every toxic.
+    public func removeAllToxics() {
+        try? changeToxics { $0 = [] }
+    }
+
+    /// Enables or disables the proxy. Disabled (Toxiproxy's `enabled: false`, the `down` fault), it closes its
+    /// listener and every open connection; enabled again, it listens on the same address.
+    ///
+    /// - Throws: ``FaultProxyError`` (`bindFailed`) when the address cannot be bound again.
+    public func setEnabled(_ enabled: Bool) throws(FaultProxyError) {
+        if enabled {
+            let address = state.withLock { $0.listener == nil && !$0.isShutDown ? $0.listenAddress : nil }
+            guard let address else { return }
+            let listener = try Self.bind(address)
+            startAccepting(listener)
+        } else {
+            let (listener, task, links) = state.withLock { state in
+                defer { state.listener = nil; state.acceptTask = nil; state.links = [:] }
+                return (state.listener, state.acceptTask, Array(state.links.values))
+            }
+            listener?.close()
+            task?.cancel()
+            for link in links { link.stop() }
+        }
+    }
+
+    /// Moves the proxy to another broker; open connections stay with the old one.
+    public func setUpstream(_ upstream: String) throws(FaultProxyError) {
+        _ = try HostPort(upstream)
+        state.withLock { $0.upstream = upstream }
+    }
+
+    /// Stops listening and closes every connection. Idempotent.
+    public func shutdown() async {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            state.isShutDown = true
+            return state.acceptTask
+        }
+        try? setEnabled(false)
+        await task?.value
+    }
+
+    // MARK: Internals
+
+    private func changeToxics(_ change: (inout [Toxic]) throws(FaultProxyError) -> Void) throws(FaultProxyError) {
+        let (toxics, links) = try state.withLock { state throws(FaultProxyError) in
+            try change(&state.toxics)
+            return (state.toxics, Array(state.links.values))
+        }
+        for link in links { link.update(toxics) }
+    }
+
+    private static func validate(_ toxic: Toxic) throws(FaultProxyError) {
+        guard (0...1).contains(toxic.toxicity) else {
+            throw FaultProxyError(.invalidArgument, "toxicity must be between 0 and 1, not \(toxic.toxicity)")
+        }
+        guard !toxic.name.isEmpty else { throw FaultProxyError(.invalidArgument, "a toxic needs a name") }
+        if let problem = toxic.kind.problem { throw FaultProxyError(.invalidArgument, problem) }
+    }
+
+    private static func bind(_ address: SocketAddress) throws(FaultProxyError) -> TCPListener {
+        do {
+            return try TCPListener.bind(address: address)
+        } catch {
+            throw FaultProxyError(.bindFailed, "cannot listen on \(address): \(error)")
+        }
+    }
+
+    private func startAccepting(_ listener: TCPListener) {
+        let task = Task { [weak self] in
+            await withDiscardingTaskGroup { group in
+                while let client = try? await listener.accept() {
+                    guard let self else { client.close(); break }
+                    group.addTask { await self.serve(client) }
+                }
+            }
+        }
+        state.withLock { state in
+            state.listener = listener
+            state.listenAddress = listener.localAddress
+            state.acceptTask = task
+        }
+    }
+
+    private func serve(_ client: TCPConnection) async {
+        let upstream = state.withLock { $0.upstream }
+        guard let target = try? HostPort(upstream),
+              let broker = try? await TCPConnection.connect(host: target.host, port: target.port, timeout: .seconds(10)) else {
+            client.close()
+            return
+        }
+        let link: ProxyLink? = state.withLock { state in
+            guard state.listener != nil else { return nil }
+            let id = state.nextLink
+            state.nextLink += 1
+            let advertised = configuration.rewritesLookups ? "pulsar://" + HostPort.format(state.listenAddress) : nil
+            let link = ProxyLink(id: id, client: client, broker: broker, advertisedServiceURL: advertised,
+                                 seed: configuration.seed &+ UInt64(id) &* 0x9e37_79b9, toxics: state.toxics,
+                                 clock: configuration.clock)
+            state.links[id] = link
+            return link
+        }
+        guard let link else {
+            client.close()
+            broker.close()
+            return
+        }
+        await link.run()
+        state.withLock { _ = $0.links.removeValue(forKey: link.id) }
+    }
+}
+
+/// `host:port`, with IPv6 hosts in brackets.
+struct HostPort {
+    let host: String
+    let port: Int
+
+    init(_ text: String) throws(FaultProxyError) {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            guard text[close...].hasPrefix("]:") else { throw FaultProxyError(.invalidArgument, "\"\(text)\" is not host:port") }
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw FaultProxyError(.invalidArgument, "\"\(text)\" is not host:port") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw FaultProxyError(.invalidArgument, "\"\(text)\" has no valid port")
+        }
+        self.host = String(host)
+        self.port = port
+    }
+
+    static func format(_ address: SocketAddress) -> String {
+        address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
+    }
+}
