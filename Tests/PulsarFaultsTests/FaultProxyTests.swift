@@ -132,6 +132,22 @@ struct FaultProxyTests {
         }
     }
 
+    @Test("frame rules on live traffic: a refused SEND is sent again, an injected CLOSE_PRODUCER is recovered from")
+    func frameRulesOnLiveTraffic() async throws {
+        try await withProxy { emulator, proxy, client in
+            try proxy.addRule(FrameRule("refuse-send", match: FrameMatch(commands: ["SEND"], topic: "t"),
+                                        action: .refuse(.serviceNotReady), count: 1))
+            try proxy.addRule(FrameRule("close", match: FrameMatch(commands: ["SEND_RECEIPT"]), action: .closeProducer,
+                                        count: 1, after: 2))
+            let producer = try await client.makeProducer(topic: "t")
+            let consumer = try await client.subscribe(topic: "t", subscription: "s", options: consumerOptions())
+            for index in 0..<6 { _ = try await producer.send("m\(index)") }
+            #expect(try await receive(consumer, 6) == (0..<6).map { "m\($0)" })
+            #expect(proxy.ruleFirings == ["refuse-send": 1, "close": 1])
+            #expect(emulator.topic("t")?.storedMessages == 6, "the refused SEND never reached the broker")
+        }
+    }
+
     @Test("bad toxics and names are refused with a clear error")
     func badInput() async throws {
         try await withProxy { _, proxy, _ in
@@ -142,6 +158,11 @@ struct FaultProxyTests {
             #expect(throws: FaultProxyError.self) { try proxy.addToxic(Toxic(.latency(milliseconds: 1, jitter: 0))) }
             #expect(throws: FaultProxyError.self) { try proxy.removeToxic(named: "nope") }
             #expect(throws: FaultProxyError.self) { try proxy.setUpstream("no-port") }
+            #expect(throws: FaultProxyError.self) { try proxy.addRule(FrameRule("p", match: FrameMatch(), action: .drop, probability: 2)) }
+            #expect(throws: FaultProxyError.self) { try proxy.addRule(FrameRule("t", match: FrameMatch(topic: "persistent://x"), action: .drop)) }
+            try proxy.addRule(.stopAnsweringPings())
+            #expect(throws: FaultProxyError.self) { try proxy.addRule(.stopAnsweringPings()) }
+            #expect(throws: FaultProxyError.self) { try proxy.removeRule(named: "nope") }
         }
         await #expect(throws: FaultProxyError.self) { try await FaultProxy.start(.init(upstream: "localhost")) }
     }

@@ -13,29 +13,11 @@ extension BrokerState {
     mutating func answerWithInjectedFailure(_ frame: Frame, from id: ConnectionID, into outputs: inout BrokerOutputs) -> Bool {
         guard faults.hasFailures, let (operation, topic) = operation(of: frame.command, from: id),
               let failure = faults.takeFailure(operation, topic: topic) else { return false }
-        let error = failure.error
-        let message = failure.message
-        switch frame.command {
-        case .connect:
-            replyError(Self.connectionLevelRequestId, error, message, to: id, into: &outputs)
-            refuseConnection(id, "injected CONNECT failure: \(message)", into: &outputs)
-        case .lookup(let request):
-            outputs.send(.lookupResponse(CommandLookupTopicResponse(
-                response: .failed, requestId: request.requestId, error: error, message: message)), to: id)
-        case .partitionedMetadata(let request):
-            outputs.send(.partitionedMetadataResponse(CommandPartitionedTopicMetadataResponse(
-                requestId: request.requestId, response: .failed, error: error, message: message)), to: id)
-        case .send(let send):
-            let sequenceId = send.hasHighestSequenceId ? send.highestSequenceId : send.sequenceId
-            outputs.send(.sendError(CommandSendError(producerId: send.producerId, sequenceId: sequenceId, error: error,
-                                                     message: message)), to: id)
-        case .ack(let ack):
-            if ack.hasRequestId {
-                outputs.send(.ackResponse(CommandAckResponse(consumerId: ack.consumerId, error: error, message: message,
-                                                             requestId: ack.requestId)), to: id)
-            }
-        default:
-            if let requestId = frame.command.requestId { replyError(requestId, error, message, to: id, into: &outputs) }
+        if case .connect = frame.command {
+            replyError(Self.connectionLevelRequestId, failure.error, failure.message, to: id, into: &outputs)
+            refuseConnection(id, "injected CONNECT failure: \(failure.message)", into: &outputs)
+        } else if let answer = frame.command.refusal(failure.error, message: failure.message) {
+            outputs.send(answer, to: id)
         }
         return true
     }

@@ -52,9 +52,11 @@ public final class FaultProxy: Sendable {
     /// The configuration it started with.
     public let configuration: Configuration
     private let state: Mutex<State>
+    private let ruleBook: SharedRuleBook
 
     private init(configuration: Configuration, listener: TCPListener?, address: SocketAddress) {
         self.configuration = configuration
+        ruleBook = SharedRuleBook(seed: configuration.seed ^ 0x5eed_0f_f4)
         state = Mutex(State(listener: listener, listenAddress: address, upstream: configuration.upstream))
     }
 
@@ -136,6 +138,41 @@ public final class FaultProxy: Sendable {
     /// Removes every toxic.
     public func removeAllToxics() {
         try? changeToxics { $0 = [] }
+    }
+
+    /// The frame rules, in the order they are tried.
+    public var rules: [FrameRule] { ruleBook.book.withLock { $0.rules } }
+
+    /// How often each rule has fired, by name.
+    public var ruleFirings: [String: Int] { ruleBook.book.withLock { $0.firings } }
+
+    /// Adds a frame rule after the others (the first rule that fires on a frame decides); open connections apply it
+    /// from their next frame on.
+    ///
+    /// - Throws: ``FaultProxyError`` (`alreadyExists`, `invalidArgument`).
+    public func addRule(_ rule: FrameRule) throws(FaultProxyError) {
+        if let problem = rule.problem { throw FaultProxyError(.invalidArgument, problem) }
+        let now = configuration.clock.instant.nanoseconds
+        try ruleBook.book.withLock { book throws(FaultProxyError) in
+            guard !book.rules.contains(where: { $0.name == rule.name }) else {
+                throw FaultProxyError(.alreadyExists, "rule already exists: \(rule.name)")
+            }
+            book.add(rule, now: now)
+        }
+    }
+
+    /// Removes a frame rule.
+    ///
+    /// - Throws: ``FaultProxyError`` (`notFound`).
+    public func removeRule(named name: String) throws(FaultProxyError) {
+        guard ruleBook.book.withLock({ $0.remove(named: name) }) else {
+            throw FaultProxyError(.notFound, "rule not found: \(name)")
+        }
+    }
+
+    /// Removes every frame rule.
+    public func removeAllRules() {
+        ruleBook.book.withLock { $0.removeAll() }
     }
 
     /// Enables or disables the proxy. Disabled (Toxiproxy's `enabled: false`, the `down` fault), it closes its
@@ -231,7 +268,7 @@ public final class FaultProxy: Sendable {
             let advertised = configuration.rewritesLookups ? "pulsar://" + HostPort.format(state.listenAddress) : nil
             let link = ProxyLink(id: id, client: client, broker: broker, advertisedServiceURL: advertised,
                                  seed: configuration.seed &+ UInt64(id) &* 0x9e37_79b9, toxics: state.toxics,
-                                 clock: configuration.clock)
+                                 ruleBook: ruleBook, clock: configuration.clock)
             state.links[id] = link
             return link
         }

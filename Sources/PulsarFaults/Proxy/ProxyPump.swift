@@ -2,13 +2,34 @@ import PulsarNet
 import PulsarSupport
 import Synchronization
 
+/// What the two directions of a link and the proxy's links share: the link's directory of producer and consumer
+/// ids, and the proxy's frame rules. Locks are always taken pump → directory → rules.
+final class LinkShared: Sendable {
+    let directory = Mutex(LinkDirectory())
+    let ruleBook: SharedRuleBook
+
+    init(ruleBook: SharedRuleBook) {
+        self.ruleBook = ruleBook
+    }
+}
+
+/// A proxy's ``FrameRuleBook``, shared by all its links.
+final class SharedRuleBook: Sendable {
+    let book: Mutex<FrameRuleBook>
+
+    init(seed: UInt64) {
+        book = Mutex(FrameRuleBook(seed: seed))
+    }
+}
+
 /// One direction of one proxied connection, and the one place that does its I/O: read the source, pass the bytes
 /// through the ``FrameStage`` and the ``ToxicStage``, write what is due to the sink, and wake on an alarm for what
 /// is due later.
 ///
 /// ```
-///  source.read ─▶ FrameStage (frames, lookup rewrite) ─▶ ToxicStage.ingest ─┐
-///                                      alarm(nextDeadline) ─▶ deliver() ◀───┘ ─▶ sink.enqueue / close / reset
+///  source.read ─▶ FrameStage (frames, lookup rewrite, rules) ─▶ ToxicStage.ingest ─┐
+///                    └─▶ replies to the other pump                                 │
+///                                       alarm(nextDeadline) ─▶ deliver() ◀────────┘ ─▶ sink.enqueue / close / reset
 /// ```
 /// ``deliver()`` takes what is due and writes it under the pump's lock, so the reader and the alarm never swap
 /// chunks.
@@ -24,18 +45,25 @@ final class ProxyPump: Sendable {
     private let clock: any PulsarClock
     private let state: Mutex<State>
     private let alarm: Mutex<DeadlineAlarm?> = Mutex(nil)
+    private let shared: LinkShared
+    /// The pump of the other direction, for replies (set once both exist).
+    private let opposite: Mutex<ProxyPump?> = Mutex(nil)
 
     init(source: any ByteStream, sink: any ByteStream, frames: FrameStage, seed: UInt64, toxics: [Toxic],
-         clock: any PulsarClock) {
+         shared: LinkShared, clock: any PulsarClock) {
         self.source = source
         self.sink = sink
         self.clock = clock
+        self.shared = shared
         var stage = ToxicStage(seed: seed)
         stage.update(toxics, now: clock.instant.nanoseconds)
         state = Mutex(State(frames: frames, toxics: stage))
         let alarm = DeadlineAlarm(clock: clock) { [weak self] in self?.deliver() }
         self.alarm.withLock { $0 = alarm }
     }
+
+    /// Connects the pump of the other direction (replies go there).
+    func pair(with other: ProxyPump) { opposite.withLock { $0 = other } }
 
     /// LOOKUP_RESPONSEs rewritten so far.
     var rewrittenLookups: Int { state.withLock { $0.frames.rewrittenLookups } }
@@ -47,10 +75,14 @@ final class ProxyPump: Sendable {
             do { chunk = try await source.read(maxLength: 64 * 1024) } catch { chunk = nil }
             guard let chunk else { break }
             let now = clock.instant.nanoseconds
-            state.withLock { state in
-                let framed = state.frames.ingest(chunk)
-                state.toxics.ingest(framed, now: now)
+            let reply = state.withLock { state -> [UInt8] in
+                let emissions = shared.directory.withLock { directory in
+                    shared.ruleBook.book.withLock { rules in state.frames.ingest(chunk, directory: &directory, rules: &rules, now: now) }
+                }
+                for (bytes, delay) in emissions.forward { state.toxics.ingest(bytes, now: now, extraDelay: delay) }
+                return emissions.reply
             }
+            if !reply.isEmpty { opposite.withLock { $0 }?.inject(reply) }
             deliver()
             // Backpressure: a sink that does not drain is not fed more.
             if sink.bufferedOutboundBytes > 0 {
@@ -58,7 +90,17 @@ final class ProxyPump: Sendable {
             }
         }
         let now = clock.instant.nanoseconds
-        state.withLock { $0.toxics.sourceEnded(now: now) }
+        state.withLock { state in
+            for (bytes, delay) in state.frames.finish().forward { state.toxics.ingest(bytes, now: now, extraDelay: delay) }
+            state.toxics.sourceEnded(now: now)
+        }
+        deliver()
+    }
+
+    /// Queues whole frames made by the proxy (a refusal, an injected close) behind what this direction already holds.
+    func inject(_ bytes: [UInt8]) {
+        let now = clock.instant.nanoseconds
+        state.withLock { $0.toxics.ingest(bytes, now: now) }
         deliver()
     }
 
@@ -97,6 +139,7 @@ final class ProxyPump: Sendable {
     func stop() {
         state.withLock { $0.ended = true }
         alarm.withLock { $0 }?.stop()
+        opposite.withLock { $0 = nil }
         source.close()
         sink.close()
     }
@@ -113,12 +156,18 @@ final class ProxyLink: Sendable {
     let downstreamPump: ProxyPump
 
     init(id: Int, client: any ByteStream, broker: any ByteStream, advertisedServiceURL: String?, seed: UInt64,
-         toxics: [Toxic], clock: any PulsarClock) {
+         toxics: [Toxic], ruleBook: SharedRuleBook, clock: any PulsarClock) {
         self.id = id
-        upstreamPump = ProxyPump(source: client, sink: broker, frames: FrameStage(advertisedServiceURL: nil),
-                                 seed: seed &* 2 &+ 1, toxics: toxics.filter { $0.stream == .upstream }, clock: clock)
-        downstreamPump = ProxyPump(source: broker, sink: client, frames: FrameStage(advertisedServiceURL: advertisedServiceURL),
-                                   seed: seed &* 2 &+ 2, toxics: toxics.filter { $0.stream == .downstream }, clock: clock)
+        let shared = LinkShared(ruleBook: ruleBook)
+        upstreamPump = ProxyPump(source: client, sink: broker,
+                                 frames: FrameStage(direction: .upstream, advertisedServiceURL: nil),
+                                 seed: seed &* 2 &+ 1, toxics: toxics.filter { $0.stream == .upstream }, shared: shared, clock: clock)
+        downstreamPump = ProxyPump(source: broker, sink: client,
+                                   frames: FrameStage(direction: .downstream, advertisedServiceURL: advertisedServiceURL),
+                                   seed: seed &* 2 &+ 2, toxics: toxics.filter { $0.stream == .downstream }, shared: shared,
+                                   clock: clock)
+        upstreamPump.pair(with: downstreamPump)
+        downstreamPump.pair(with: upstreamPump)
     }
 
     /// Runs both directions until both have ended.

@@ -108,10 +108,11 @@ struct ToxicStage {
         toxics = newToxics
     }
 
-    /// Bytes read from the source at `now`.
-    mutating func ingest(_ bytes: [UInt8], now: Int64) {
+    /// Bytes read from the source at `now`, to leave no earlier than `extraDelay` nanoseconds later (a frame rule's
+    /// delay) on top of what the toxics add.
+    mutating func ingest(_ bytes: [UInt8], now: Int64, extraDelay: Int64 = 0) {
         guard !isFinished, !sourceClosed, !bytes.isEmpty else { return }
-        var pieces = [Piece(bytes: bytes, leaveAt: now)]
+        var pieces = [Piece(bytes: bytes, leaveAt: now + max(0, extraDelay))]
         for toxic in toxics where applies[toxic.name] == true {
             switch toxic.kind {
             case .timeout:
