@@ -33,6 +33,25 @@ def readline_within(stream, seconds, what):
         raise AssertionError(f"{what}: no line within {seconds} s") from None
 
 
+def terminate(process):
+    """Stops a child process: SIGTERM, then SIGKILL if it has not exited within 10 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until(condition, what, deadline_seconds=10):
+    """Polls `condition` (broker-side state with no event to await) until it holds; fails after the deadline."""
+    deadline = time.monotonic() + deadline_seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {deadline_seconds} s waiting for {what}"
+        time.sleep(0.005)
+
+
 class Emulator:
     """A running pulsar-emulator process."""
 
@@ -90,13 +109,7 @@ class Emulator:
 
     def stop(self):
         """Stops the emulator (SIGTERM, then SIGKILL after 10 s) and returns everything it wrote to standard error."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self._stderr_reader.join(timeout=10)
         self.process.stdout.close()
         self.process.stderr.close()

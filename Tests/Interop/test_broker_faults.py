@@ -3,7 +3,6 @@ on the receiving end: what it does when the broker fails a request, holds or reo
 unloads a topic or jumps its clock."""
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -11,7 +10,7 @@ from datetime import timedelta
 import pulsar
 import pytest
 
-from conftest import receive_all, topic_stats
+from conftest import receive_all, topic_stats, wait_until
 
 
 def control(emulator, method, path, body=None):
@@ -28,12 +27,6 @@ def report(emulator):
     return control(emulator, "GET", "faults")
 
 
-def wait_for(what, condition, seconds=10):
-    """Polls broker-side state (there is no event to await) until `condition()` holds, failing after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
-        time.sleep(0.005)
 
 
 def test_a_failed_send_is_sent_again_and_stored_once(emulator, client, topic):
@@ -71,7 +64,7 @@ def test_held_receipts_keep_the_send_pending_until_released(emulator, client, to
     done = threading.Event()
     results = []
     producer.send_async(b"held", lambda result, message_id: (results.append(result), done.set()))
-    wait_for("the broker to store the message and hold its receipt", lambda: report(emulator)["heldReceipts"] == 1)
+    wait_until(lambda: report(emulator)["heldReceipts"] == 1, "the broker to store the message and hold its receipt")
     assert topic_stats(emulator, topic)["msgInCounter"] == 1
     assert not done.is_set(), "the client cannot know of a receipt the broker holds"
     control(emulator, "POST", "faults/receipts/release")
@@ -111,7 +104,7 @@ def test_a_paused_broker_answers_everything_on_resume(emulator, client, topic):
     control(emulator, "POST", "pause")
     done = threading.Event()
     producer.send_async(b"during-pause", lambda result, message_id: done.set())
-    wait_for("the SEND to wait for the pause's end", lambda: report(emulator)["pausedReads"] >= 1)
+    wait_until(lambda: report(emulator)["pausedReads"] >= 1, "the SEND to wait for the pause's end")
     assert report(emulator)["paused"] is True
     assert topic_stats(emulator, topic)["msgInCounter"] == 0, "nothing is handled during a pause"
     control(emulator, "POST", "resume")

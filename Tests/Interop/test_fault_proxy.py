@@ -1,6 +1,5 @@
 """The fault proxy (`pulsar-emulator proxy`) between the official client and the emulator, driven through its
 Toxiproxy-compatible API by toxiproxy-python, the Toxiproxy client from PyPI, unchanged."""
-import signal
 import subprocess
 
 import pulsar
@@ -9,7 +8,7 @@ import toxiproxy
 from toxiproxy.api import APIConsumer
 from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
 
-from conftest import EMULATOR, QUIET, readline_within, receive_all
+from conftest import EMULATOR, QUIET, readline_within, receive_all, terminate
 
 
 class ProxyProcess:
@@ -33,12 +32,7 @@ class ProxyProcess:
         self.api_port = int(port)
 
     def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
         stderr = self.process.stderr.read()
         self.process.stdout.close()
         self.process.stderr.close()
@@ -99,17 +93,17 @@ def test_toxiproxy_python_sees_and_manages_the_proxy(proxy, emulator):
 
 def test_official_client_traffic_goes_through_the_proxy(proxy, topic):
     client = proxied_client(proxy)
-    producer = client.create_producer(topic, batching_enabled=False, send_timeout_millis=1500)
+    producer = client.create_producer(topic, batching_enabled=False)
+    probe = client.create_producer(topic + "-probe", batching_enabled=False, send_timeout_millis=1500)
     consumer = client.subscribe(topic, "s")
     producer.send(b"before")
     pulsar_proxy = proxy.server.get_proxy("pulsar")
     with pulsar_proxy.down():
         # Every connection ran through the proxy (the lookup answer was rewritten), so nothing gets through now.
         with pytest.raises(pulsar.PulsarException):
-            producer.send(b"while-down")
-    producer.send(b"after")
-    received = [m.data() for m in receive_all(consumer, 2, timeout_millis=10_000)]
-    assert received[0] == b"before" and received[-1] == b"after"
+            probe.send(b"while-down")
+    producer.send(b"after")   # waits (up to its 30 s send timeout) for the client to reconnect through the proxy
+    assert [m.data() for m in receive_all(consumer, 2, timeout_millis=10_000)] == [b"before", b"after"]
     client.close()
 
 

@@ -17,7 +17,7 @@ import urllib.request
 import pulsar
 import pytest
 
-from conftest import receive_all
+from conftest import receive_all, wait_until
 from wire import RawConnection, field_bytes, field_varint, fixture, frame, parse_fields
 
 CONNECTED, SUBSCRIBE, SEND_RECEIPT, MESSAGE, REDELIVER = 3, 4, 7, 9, 20
@@ -34,14 +34,6 @@ def get_json(emulator, path):
 
 def rest(topic):
     return topic.replace("persistent://", "persistent/")
-
-
-def wait_until(condition, what, deadline_seconds=10):
-    """Polls `condition` (an admin query: the broker offers no event for it) until it holds or the deadline passes."""
-    deadline = time.monotonic() + deadline_seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def wait_acknowledged(emulator, topic, subscription):

@@ -38,7 +38,11 @@ final class ConnectionPool: Sendable {
         let key = Key(logical: logical, physical: physical ?? logical)
         let entry = try state.withLock { state -> Entry in
             guard !state.closed else { throw PulsarClientError.closed("the client") }
-            if let existing = state.entries[key] { return existing }
+            // A connection that has closed but whose close callback has not yet run is never handed out: a producer
+            // or consumer reconnecting at once (no backoff) would fail on it and wait out a backoff for nothing.
+            if let existing = state.entries[key] {
+                guard case .ready(let connection) = existing, connection.closeError != nil else { return existing }
+            }
             let task = Task { try await self.open(key) }
             state.entries[key] = .connecting(task)
             return .connecting(task)

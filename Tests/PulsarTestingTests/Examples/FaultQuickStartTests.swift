@@ -1,7 +1,7 @@
 import PulsarTesting
 import Testing
 
-/// The README's fault test, verbatim: the broker refuses a SEND and then restarts; the event is indexed once.
+/// The README's fault test, verbatim: the broker restarts, then refuses a SEND; the event is indexed once.
 @Test func survivesARefusedSendAndABrokerRestart() async throws {
     try await withPulsarTestHarness { harness in
         let index = SearchIndex()
@@ -9,9 +9,9 @@ import Testing
                                                    handler: SearchIndexer(index: index))
         let producer = try await harness.bus.makeProducer(topic: "opencoze_search_app", group: "cg_search_app")
         let emulator = try #require(harness.emulator)
+        try await harness.restartBroker()                          // every connection dropped, every message kept
         try emulator.failNext(.send, with: .serviceNotReady)      // SEND_ERROR: the client reconnects and sends again
         try await producer.send(Array(#"{"op":"create","id":1,"name":"Demo"}"#.utf8))
-        try await harness.restartBroker()                          // every connection dropped, every message kept
         try await harness.until("app 1 is indexed") { index.documents[1] == "Demo" }
         #expect(emulator.faultReport.failedRequests[.send] == 1)
         #expect(index.applied.count == 1)
