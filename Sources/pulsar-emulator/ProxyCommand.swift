@@ -16,6 +16,8 @@ let proxyUsage = """
 
       --upstream HOST:PORT     the broker (required)
       --listen HOST:PORT       where clients connect (default 127.0.0.1:16650; port 0 picks one)
+      --advertised-address H:P where rewritten lookups send clients (default: the listen address, loopback for
+                               0.0.0.0 or ::)
       --name NAME              the proxy's name in the API (default pulsar)
       --api-port PORT          the HTTP API's port (default 8474, Toxiproxy's; 0 picks one)
       --api-host HOST          the HTTP API's interface (default 127.0.0.1)
@@ -42,6 +44,7 @@ enum ProxyCommand {
             case "--upstream": configuration.upstream = reader.value(for: argument)
             case "--listen": configuration.listen = reader.value(for: argument)
             case "--name": configuration.name = reader.value(for: argument)
+            case "--advertised-address": configuration.advertisedAddress = reader.value(for: argument)
             case "--api-host": apiHost = reader.value(for: argument)
             case "--api-port":
                 let text = reader.value(for: argument)

@@ -165,5 +165,20 @@ struct FaultProxyTests {
             #expect(throws: FaultProxyError.self) { try proxy.removeRule(named: "nope") }
         }
         await #expect(throws: FaultProxyError.self) { try await FaultProxy.start(.init(upstream: "localhost")) }
+        var advertised = FaultProxy.Configuration(upstream: "127.0.0.1:6650")
+        advertised.advertisedAddress = "no-port"
+        await #expect(throws: FaultProxyError.self) { try await FaultProxy.start(advertised) }
+    }
+
+    @Test("a wildcard listen address is advertised as loopback; an advertised address wins")
+    func advertisedAddress() async throws {
+        let plain = FaultProxy.Configuration(upstream: "127.0.0.1:6650")   // tests bind loopback only: the mapping alone
+        #expect(FaultProxy.serviceURL(plain, bound: try SocketAddress(ipAddress: "0.0.0.0", port: 16650)) == "pulsar://127.0.0.1:16650")
+        #expect(FaultProxy.serviceURL(plain, bound: try SocketAddress(ipAddress: "::", port: 16650)) == "pulsar://[::1]:16650")
+        var configuration = FaultProxy.Configuration(upstream: "127.0.0.1:6650")
+        configuration.advertisedAddress = "pulsar-proxy:16650"
+        let named = try await FaultProxy.start(configuration)
+        #expect(named.serviceURL == "pulsar://pulsar-proxy:16650")
+        await named.shutdown()
     }
 }

@@ -20,10 +20,7 @@ extension AdminRouter {
                       outputs: inout BrokerOutputs) throws(AdminError) -> HTTPResponse {
         switch (method, Array(path)) {
         case ("GET", []):
-            var report = state.faults.currentReport
-            report.isPaused = state.isPaused
-            report.pausedReads = state.pausedReads
-            return .json(Self.json(report))
+            return .json(Self.json(state.faultReport))
         case ("DELETE", []):
             state.faults.clear(into: &outputs)
             state.controlRequests.append(.resume)
@@ -81,11 +78,7 @@ extension AdminRouter {
                 throw AdminError(.badRequest, "Give the jump in milliseconds as ?ms=N (negative goes back)")
             }
             let clock = state.configuration.clock
-            if let manual = clock as? ManualClock {
-                manual.set(milliseconds: manual.now() + milliseconds)
-            } else if let jumpable = clock as? JumpableClock {
-                jumpable.jump(by: milliseconds)
-            } else {
+            guard PulsarEmulator.jumpWallClock(clock, by: milliseconds) else {
                 throw AdminError(.conflict, "The emulator's clock cannot jump")
             }
             state.tick(now: clock.now(), into: &outputs)

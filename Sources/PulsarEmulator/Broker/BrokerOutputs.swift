@@ -24,6 +24,14 @@ enum OutboundFrame: Equatable, Sendable {
         }
     }
 
+    /// The wire bytes of `frames`, in order.
+    static func encode(_ frames: [OutboundFrame]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(frames.reduce(0) { $0 + $1.estimatedByteCount })
+        for frame in frames { frame.encode(into: &bytes) }
+        return bytes
+    }
+
     /// Appends the frame's wire bytes to `buffer`.
     func encode(into buffer: inout [UInt8]) {
         switch self {
@@ -72,9 +80,7 @@ struct BrokerOutputs {
 
     /// The wire bytes of everything queued for `connection`.
     func encoded(for connection: ConnectionID) -> [UInt8] {
-        var buffer: [UInt8] = []
-        for frame in frames[connection] ?? [] { frame.encode(into: &buffer) }
-        return buffer
+        OutboundFrame.encode(frames[connection] ?? [])
     }
 
     /// Asks the driver to report when `connection` has drained.

@@ -22,6 +22,14 @@ extension BrokerState {
         return true
     }
 
+    /// What the faults have done and what is armed, with the driver's pause.
+    var faultReport: BrokerFaultReport {
+        var report = faults.currentReport
+        report.isPaused = isPaused
+        report.pausedReads = pausedReads
+        return report
+    }
+
     /// Applies the receipt fault to what is about to leave.
     mutating func applyFaults(to outputs: inout BrokerOutputs) {
         guard !faults.isIdle else { return }

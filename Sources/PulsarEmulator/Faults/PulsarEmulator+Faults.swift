@@ -42,12 +42,7 @@ extension PulsarEmulator {
 
     /// What the broker faults have done so far and what is still armed.
     public var faultReport: BrokerFaultReport {
-        core.read { state in
-            var report = state.faults.currentReport
-            report.isPaused = state.isPaused
-            report.pausedReads = state.pausedReads
-            return report
-        }
+        core.read(\.faultReport)
     }
 
     /// Unloads a topic as a broker does when it moves a bundle: every producer gets CLOSE_PRODUCER and every consumer
@@ -95,13 +90,20 @@ extension PulsarEmulator {
     /// back, without moving its monotonic time, then runs the timers the jump made due. A ``ManualClock`` is `set`;
     /// any other clock was wrapped in a ``JumpableClock`` at start.
     public func jumpClock(by duration: Duration) {
-        let milliseconds = duration.wholeMilliseconds
-        if let manual = configuration.clock as? ManualClock {
-            manual.set(milliseconds: manual.now() + milliseconds)
-        } else if let jumpable = configuration.clock as? JumpableClock {
-            jumpable.jump(by: milliseconds)
-        }
+        _ = Self.jumpWallClock(configuration.clock, by: duration.wholeMilliseconds)
         core.tick()
+    }
+
+    /// Moves the wall time of a ``ManualClock`` or a ``JumpableClock``; false for any other clock.
+    static func jumpWallClock(_ clock: any PulsarClock, by milliseconds: Int64) -> Bool {
+        if let manual = clock as? ManualClock {
+            manual.set(milliseconds: manual.now() + milliseconds)
+        } else if let jumpable = clock as? JumpableClock {
+            jumpable.jump(by: milliseconds)
+        } else {
+            return false
+        }
+        return true
     }
 
     private static func parseTopic(_ topic: String?) throws(EmulatorError) -> TopicName? {

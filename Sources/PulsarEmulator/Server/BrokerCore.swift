@@ -25,12 +25,7 @@ final class BrokerCore: Sendable {
 
         /// Encodes the frames into their reserved place and writes what is ready.
         func send() {
-            if let ticket {
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(frames.reduce(0) { $0 + $1.estimatedByteCount })
-                for frame in frames { frame.encode(into: &bytes) }
-                outbox.fill(ticket, with: bytes)
-            }
+            if let ticket { outbox.fill(ticket, with: OutboundFrame.encode(frames)) }
             outbox.flush()
         }
     }

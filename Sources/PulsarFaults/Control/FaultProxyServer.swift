@@ -59,10 +59,11 @@ public final class FaultProxyServer: Sendable {
 
     /// `http://host:port` of the API, once started.
     public var apiURL: String? {
-        http.withLock { $0 }.map { "http://" + HostPort.format($0.localAddress) }
+        http.withLock { $0 }.map { "http://\($0.localAddress)" }
     }
 
-    /// Creates a proxy and starts it.
+    /// Creates a proxy and starts it, with the server's clock and a seed derived from the server's (the
+    /// configuration's own `clock` and `seed` are replaced, so one server seed replays every proxy).
     ///
     /// - Throws: ``FaultProxyError`` (`alreadyExists` for a name in use, or what ``FaultProxy/start(_:)`` throws).
     @discardableResult

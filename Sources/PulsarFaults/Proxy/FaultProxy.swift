@@ -19,6 +19,10 @@ public final class FaultProxy: Sendable {
         public var listen: String
         /// `host:port` of the broker.
         public var upstream: String
+        /// `host:port` clients are sent to in rewritten lookups; nil uses the bound address (a wildcard listen
+        /// address, `0.0.0.0` or `::`, becomes loopback). Set it when clients reach the proxy another way (a port
+        /// mapping, a container name).
+        public var advertisedAddress: String?
         /// Rewrite LOOKUP_RESPONSE to point at the proxy (on by default: without it an official client bypasses the
         /// proxy after its lookup).
         public var rewritesLookups = true
@@ -65,6 +69,7 @@ public final class FaultProxy: Sendable {
     /// - Throws: ``FaultProxyError`` (`invalidArgument` for a malformed address, `bindFailed`).
     public static func start(_ configuration: Configuration) async throws(FaultProxyError) -> FaultProxy {
         _ = try HostPort(configuration.upstream)
+        if let advertised = configuration.advertisedAddress, !advertised.isEmpty { _ = try HostPort(advertised) }
         let listen = try HostPort(configuration.listen)
         let address: SocketAddress
         do {
@@ -79,10 +84,10 @@ public final class FaultProxy: Sendable {
     }
 
     /// `host:port` the proxy listens on (the real port once bound).
-    public var listenAddress: String { state.withLock { HostPort.format($0.listenAddress) } }
+    public var listenAddress: String { state.withLock { $0.listenAddress.description } }
 
-    /// `pulsar://host:port` of the proxy: what clients connect to.
-    public var serviceURL: String { "pulsar://" + listenAddress }
+    /// `pulsar://host:port` of the proxy: what clients connect to, and what rewritten lookups name.
+    public var serviceURL: String { state.withLock { Self.serviceURL(configuration, bound: $0.listenAddress) } }
 
     /// `host:port` of the broker.
     public var upstream: String { state.withLock { $0.upstream } }
@@ -222,6 +227,12 @@ public final class FaultProxy: Sendable {
         for link in links { link.update(toxics) }
     }
 
+    static func serviceURL(_ configuration: Configuration, bound: SocketAddress) -> String {
+        if let advertised = configuration.advertisedAddress, !advertised.isEmpty { return "pulsar://" + advertised }
+        let host = bound.host == "0.0.0.0" ? "127.0.0.1" : bound.host == "::" ? "::1" : bound.host
+        return "pulsar://" + (host.contains(":") ? "[\(host)]:\(bound.port)" : "\(host):\(bound.port)")
+    }
+
     private static func validate(_ toxic: Toxic) throws(FaultProxyError) {
         guard (0...1).contains(toxic.toxicity) else {
             throw FaultProxyError(.invalidArgument, "toxicity must be between 0 and 1, not \(toxic.toxicity)")
@@ -265,7 +276,7 @@ public final class FaultProxy: Sendable {
             guard state.listener != nil else { return nil }
             let id = state.nextLink
             state.nextLink += 1
-            let advertised = configuration.rewritesLookups ? "pulsar://" + HostPort.format(state.listenAddress) : nil
+            let advertised = configuration.rewritesLookups ? Self.serviceURL(configuration, bound: state.listenAddress) : nil
             let link = ProxyLink(id: id, client: client, broker: broker, advertisedServiceURL: advertised,
                                  seed: configuration.seed &+ UInt64(id) &* 0x9e37_79b9, toxics: state.toxics,
                                  ruleBook: ruleBook, clock: configuration.clock)
@@ -305,9 +316,5 @@ struct HostPort {
         }
         self.host = String(host)
         self.port = port
-    }
-
-    static func format(_ address: SocketAddress) -> String {
-        address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
     }
 }

@@ -63,9 +63,6 @@ struct ToxicStage {
     /// The toxics that apply to this connection now (a subset of what was given, by toxicity).
     var activeToxics: [String] { toxics.filter { applies[$0.name] == true }.map(\.name) }
 
-    /// Bytes queued and not yet due.
-    var queuedByteCount: Int { queue[head...].reduce(0) { $0 + $1.bytes.count } }
-
     /// When ``takeDue(now:)`` next has something to hand out, if ever.
     var nextDeadline: Int64? {
         let end = ends.map(\.at).min()
