@@ -43,12 +43,14 @@ let package = Package(
         .target(name: "EventBus", dependencies: ["PulsarSupport", "PulsarClient"], swiftSettings: strict),
         // What a service's test target adds: an in-process emulator, an event bus and clients on one virtual clock,
         // and the awaiting helpers (until, settle, runUntilIdle).
-        .target(name: "PulsarTesting", dependencies: ["PulsarSupport", "PulsarWire", "PulsarClient", "PulsarEmulator", "EventBus"],
+        .target(name: "PulsarTesting", dependencies: ["PulsarSupport", "PulsarWire", "PulsarClient", "PulsarEmulator", "EventBus",
+                                                  "PulsarFaults"],
                 swiftSettings: strict),
         // Fault injection outside the broker (a Pulsar-aware TCP proxy with toxics and frame rules, a Toxiproxy-
         // compatible control API, seeded scenarios) and the history checker that proves nothing was lost or invented.
         .target(name: "PulsarFaults", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet"], swiftSettings: strict),
-        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth", "PulsarFaults"],
+        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth", "PulsarFaults",
+                                                                 "PulsarTesting"],
                           swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator", "PulsarTesting"],
                           swiftSettings: strict),

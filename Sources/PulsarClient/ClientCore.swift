@@ -52,7 +52,7 @@ final class ClientCore: Sendable {
     func runCounted(_ body: @escaping @Sendable () async -> Void) {
         activity?.begin()
         Task { [activity] in
-            await body()
+            await CountedWork.$monitor.withValue(activity) { await body() }
             activity?.end()
         }
     }

@@ -111,6 +111,11 @@ extension PulsarTestHarness {
     /// One quiescence check: true when nothing was busy and nothing changed across ``quiescenceYields`` yields;
     /// false after waiting for a change (the caller checks again).
     private func isQuiescent(deadline: ContinuousClock.Instant, what: String) async throws -> Bool {
+        // Checked here too: a system that keeps changing without ever being busy (a timer re-armed for the instant it
+        // fired at) would otherwise never reach a wait that checks it.
+        guard ContinuousClock.now < deadline else {
+            throw PulsarTestHarnessError(.timedOut, "gave up waiting for \(what)", report: stateReport())
+        }
         let (busy, generation) = monitor.snapshot
         if busy == 0 {
             for _ in 0..<Self.quiescenceYields { await Task.yield() }

@@ -20,6 +20,9 @@ public final class PulsarTestHarness: Sendable {
     public let bus: PulsarEventBus
     /// The in-process emulator, or nil against an external broker.
     public let emulator: PulsarEmulator?
+    /// The fault proxy between the clients and the in-process emulator, when ``PulsarTestHarnessOptions/faultProxy``
+    /// asks for one.
+    public let proxy: FaultProxy?
     /// The virtual clock shared by the emulator, the clients and the bus, or nil against an external broker.
     public let clock: ManualClock?
     /// The broker's TCP URL, for clients in other processes or languages (the emulator listens on a loopback port).
@@ -33,6 +36,7 @@ public final class PulsarTestHarness: Sendable {
 
     let monitor: ActivityMonitor
     let eventLog: EventLog
+    private let connections = ConnectionCounter()
     private let clients = Mutex<[PulsarClient]>([])
     private let publisher = Mutex<(client: PulsarClient?, producers: [String: Producer])>((nil, [:]))
 
@@ -46,6 +50,7 @@ public final class PulsarTestHarness: Sendable {
         if let brokerURL = options.brokerURL {
             emulator = nil
             clock = nil
+            proxy = nil
             serviceURL = brokerURL
             adminURL = options.adminURL
             configuration = ClientConfiguration(serviceURL: brokerURL)
@@ -63,7 +68,30 @@ public final class PulsarTestHarness: Sendable {
             serviceURL = emulator.serviceURL
             adminURL = emulator.adminURL
             configuration = ClientConfiguration(serviceURL: emulator.serviceURL)
-            configuration.connector = Connector { _, _ in emulator.connectInMemory(activity: monitor) }
+            if options.faultProxy {
+                var proxyConfiguration = FaultProxy.Configuration(name: "harness", upstream: emulator.serviceURL)
+                proxyConfiguration.clock = clock
+                proxyConfiguration.seed = options.faultSeed
+                let proxy = FaultProxy.inMemory(proxyConfiguration)
+                self.proxy = proxy
+                configuration.connector = Connector { [connections] _, _ in
+                    connections.count.add(1, ordering: .relaxed)
+                    return proxy.connectInMemory(to: emulator.connectInMemory(activity: monitor), activity: monitor)
+                }
+            } else {
+                proxy = nil
+                configuration.connector = Connector { [connections] _, _ in
+                    connections.count.add(1, ordering: .relaxed)
+                    return emulator.connectInMemory(activity: monitor)
+                }
+            }
+            if let authentication = emulatorConfiguration.authentication, authentication.signingKey != nil {
+                let role = options.tokenRole
+                let lifetime = options.tokenLifetime.map { Int64($0.components.seconds) }
+                configuration.authentication = .tokenSupplier {
+                    try authentication.mintToken(role: role, expiresAt: lifetime.map { clock.now() / 1000 + $0 })
+                }
+            }
             configuration.clock = clock
             configuration.activity = monitor
             configuration.initialReconnectBackoff = .zero
@@ -75,6 +103,9 @@ public final class PulsarTestHarness: Sendable {
         bus = PulsarEventBus(configuration: configuration, consumerDefaults: options.consumerDefaults,
                              observer: { event in eventLog.append(event) })
     }
+
+    /// Connections the harness's clients have opened to the in-process emulator (reconnections included).
+    public var connectionsOpened: Int { connections.count.load(ordering: .relaxed) }
 
     /// Whether the harness runs the in-process emulator (virtual time, quiescence and broker faults available).
     public var isInProcess: Bool { emulator != nil }
@@ -147,10 +178,36 @@ public final class PulsarTestHarness: Sendable {
     var madeClients: [PulsarClient] { clients.withLock { $0 } }
 
     /// Stops the bus (running handlers get `deadline`), closes every client the harness made, stops the emulator.
+    ///
+    /// Closing waits for what clients still have to flush, bounded by their operation timeout in virtual time, so
+    /// the virtual clock moves while the system is quiescent (a send held by a fault would otherwise keep a close
+    /// waiting for ever). After `deadline` of real time the emulator is stopped anyway, which ends every wait.
     func tearDown(deadline: Duration = .seconds(5)) async {
-        await bus.shutdown(deadline: deadline)
-        for client in madeClients { await client.close() }
-        if let client = publisher.withLock({ $0.client }) { await client.close() }
-        await emulator?.shutdown()
+        let closing = Task {
+            await bus.shutdown(deadline: deadline)
+            for client in madeClients { await client.close() }
+            if let client = publisher.withLock({ $0.client }) { await client.close() }
+        }
+        if clock != nil {
+            let closed = Atomic(false)
+            let watcher = Task {
+                await closing.value
+                closed.store(true, ordering: .releasing)
+                monitor.touch()
+            }
+            try? await until("the harness to close its clients", timeout: deadline + .seconds(5), advancingTime: true) {
+                closed.load(ordering: .acquiring)
+            }
+            await proxy?.shutdown()
+            await emulator?.shutdown()
+            await watcher.value
+        } else {
+            await closing.value
+        }
     }
+}
+
+/// Counts the connections a harness's clients open.
+final class ConnectionCounter: Sendable {
+    let count = Atomic(0)
 }

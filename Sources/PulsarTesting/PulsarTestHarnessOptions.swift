@@ -31,6 +31,18 @@ public struct PulsarTestHarnessOptions: Sendable {
     public var keepAliveInterval: Duration = .seconds(86_400)
     /// How long a client operation may take, in virtual time (the client's own default is 30 s).
     public var operationTimeout: Duration = .seconds(30)
+    /// Puts a ``FaultProxy`` between every in-process client and the emulator (``PulsarTestHarness/proxy``), so a
+    /// test adds toxics and frame rules on the virtual clock. Ignored against an external broker.
+    public var faultProxy = false
+    /// Seeds the fault proxy's random choices.
+    public var faultSeed: UInt64 = 0
+    /// With an emulator that authenticates (``EmulatorConfiguration/authentication`` with a signing key), the role the
+    /// harness's clients authenticate as; each connection asks for a fresh token.
+    public var tokenRole = "app"
+    /// How long the tokens the harness's clients get live, in virtual time (nil: they never expire). Shorter than
+    /// the emulator's ``EmulatorAuthentication/refreshCheckInterval``, it makes the broker challenge connections
+    /// mid-stream, and the clients answer with a fresh token.
+    public var tokenLifetime: Duration?
     /// How many of the broker's last received frames the failure report lists.
     public var journaledFrames = 32
     /// When true, the harness fails the test (``PulsarTestHarnessError/Code/leftovers``) if it ends with

@@ -90,7 +90,7 @@ final class Connection: Sendable, Tickable {
             connect.authData = credentials
         }
         if let proxy = settings.proxyToBrokerURL { connect.proxyToBrokerUrl = proxy }
-        let _: ConnectionStateMachine.Negotiated = try await withCheckedThrowingContinuation { continuation in
+        let _: ConnectionStateMachine.Negotiated = try await CountedWork.awaitingBroker { try await withCheckedThrowingContinuation { continuation in
             let now = timer.clock.instant
             let (actions, failure, deadline) = state.withLock { state -> ([ConnectionStateMachine.Action], PulsarClientError?, PulsarInstant?) in
                 if let error = state.closeError { return ([], error, nil) }
@@ -101,14 +101,14 @@ final class Connection: Sendable, Tickable {
             schedule(deadline)
             if let failure { continuation.resume(throwing: failure) }
             run(actions)
-        }
+        } }
     }
 
     // MARK: Requests and writes
 
     /// Sends the request `build(requestId)` and waits for its answer (ERROR answers throw).
     func request(_ name: String, timeout: Duration? = nil, _ build: (UInt64) -> Command) async throws -> Command {
-        try await withCheckedThrowingContinuation { continuation in
+        try await CountedWork.awaitingBroker { try await withCheckedThrowingContinuation { continuation in
             let now = timer.clock.instant
             let (failure, deadline) = state.withLock { state -> (PulsarClientError?, PulsarInstant?) in
                 switch state.machine.requestStarted(name, timeout: timeout, now: now) {
@@ -122,7 +122,7 @@ final class Connection: Sendable, Tickable {
             }
             schedule(deadline)
             if let failure { continuation.resume(throwing: failure) } else { outbox.flush() }
-        }
+        } }
     }
 
     /// Writes a command at once.

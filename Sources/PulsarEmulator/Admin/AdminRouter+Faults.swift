@@ -96,6 +96,7 @@ extension AdminRouter {
         return [
             "failedRequests": .object(failed), "armedFailures": .integer(Int64(report.armedFailures)),
             "heldReceipts": .integer(Int64(report.heldReceipts)), "droppedReceipts": .integer(Int64(report.droppedReceipts)),
+            "releasedReceipts": .integer(Int64(report.releasedReceipts)),
             "reorderedReceipts": .integer(Int64(report.reorderedReceipts)),
             "armedReceipts": .integer(Int64(report.armedReceipts)), "paused": .bool(report.isPaused),
             "pausedReads": .integer(Int64(report.pausedReads)),
@@ -104,10 +105,7 @@ extension AdminRouter {
 
     /// `ServiceNotReady` (the wire enum's name) or its number.
     static func serverError(_ text: String) throws(AdminError) -> ServerError {
-        if let raw = Int32(text) { return ServerError(rawValue: raw) }
-        for raw in Int32(0)..<64 where ServerError(rawValue: raw).name?.lowercased() == text.lowercased() {
-            return ServerError(rawValue: raw)
-        }
+        if let error = ServerError(named: text) { return error }
         throw AdminError(.badRequest, "\"\(text)\" is not a ServerError name (ServiceNotReady, TopicNotFound, …)")
     }
 

@@ -47,6 +47,8 @@ public struct BrokerFaultReport: Sendable, Equatable {
     public var armedFailures = 0
     /// Receipts held back now (by ``ReceiptFault/hold`` or a ``ReceiptFault/reverse`` not complete yet).
     public var heldReceipts = 0
+    /// Receipts held and sent later, so far.
+    public var releasedReceipts = 0
     /// Receipts dropped so far.
     public var droppedReceipts = 0
     /// Receipts sent out of order so far.
@@ -142,6 +144,7 @@ struct FaultPlan {
     /// Sends every held receipt, in the order they were held.
     mutating func releaseHeld(into outputs: inout BrokerOutputs) {
         for (connection, frame) in held { outputs.add(frame, to: connection) }
+        report.releasedReceipts += held.count
         held = []
     }
 

@@ -48,20 +48,61 @@ public final class FaultProxy: Sendable {
         var nextLink = 0
         var listener: TCPListener?
         var acceptTask: Task<Void, Never>?
+        var memoryLinkTasks: [Int: Task<Void, Never>] = [:]
         var listenAddress: SocketAddress
         var upstream: String
+        var enabled: Bool
         var isShutDown = false
     }
 
     /// The configuration it started with.
     public let configuration: Configuration
+    /// True for a proxy made by ``inMemory(_:)``: it has no listener, and links in-memory streams.
+    let isInMemory: Bool
     private let state: Mutex<State>
     private let ruleBook: SharedRuleBook
 
-    private init(configuration: Configuration, listener: TCPListener?, address: SocketAddress) {
+    private init(configuration: Configuration, listener: TCPListener?, address: SocketAddress, inMemory: Bool = false) {
         self.configuration = configuration
+        isInMemory = inMemory
         ruleBook = SharedRuleBook(seed: configuration.seed ^ 0x5eed_0f_f4)
-        state = Mutex(State(listener: listener, listenAddress: address, upstream: configuration.upstream))
+        state = Mutex(State(listener: listener, listenAddress: address, upstream: configuration.upstream,
+                            enabled: configuration.enabled))
+    }
+
+    /// A proxy without a socket, for an in-process broker: each ``connectInMemory(to:activity:)`` links a client's
+    /// in-memory stream to a broker stream through the same toxics and rules as a TCP proxy, on the configuration's
+    /// clock (a test harness's virtual clock). Lookups are not rewritten: in-memory clients ignore addresses.
+    package static func inMemory(_ configuration: Configuration) -> FaultProxy {
+        var configuration = configuration
+        configuration.rewritesLookups = false
+        return FaultProxy(configuration: configuration, listener: nil, address: try! SocketAddress(ipAddress: "127.0.0.1", port: 0), inMemory: true)
+    }
+
+    /// Links a new client connection to `broker` through the proxy and returns the client's end. While the proxy is
+    /// disabled the client's end is closed at once (a refused connection), and `broker` with it.
+    package func connectInMemory(to broker: any ByteStream, activity: ActivityMonitor?) -> any ByteStream {
+        let (client, proxySide) = InMemoryDuplex.makePair(activity: activity)
+        let registered: Bool = state.withLock { state in
+            guard state.enabled, !state.isShutDown else { return false }
+            let id = state.nextLink
+            state.nextLink += 1
+            let link = makeLink(id: id, client: proxySide, broker: broker, advertised: nil, toxics: state.toxics)
+            state.links[id] = link
+            state.memoryLinkTasks[id] = Task { [weak self] in
+                await link.run()
+                self?.state.withLock { state in
+                    _ = state.links.removeValue(forKey: id)
+                    _ = state.memoryLinkTasks.removeValue(forKey: id)
+                }
+            }
+            return true
+        }
+        if !registered {
+            proxySide.close()
+            broker.close()
+        }
+        return client
     }
 
     /// Binds the listen address and starts proxying.
@@ -93,7 +134,7 @@ public final class FaultProxy: Sendable {
     public var upstream: String { state.withLock { $0.upstream } }
 
     /// True while the proxy accepts connections.
-    public var isEnabled: Bool { state.withLock { $0.listener != nil } }
+    public var isEnabled: Bool { state.withLock { $0.enabled } }
 
     /// Connections proxied now.
     public var connectionCount: Int { state.withLock { $0.links.count } }
@@ -148,7 +189,8 @@ public final class FaultProxy: Sendable {
     /// The frame rules, in the order they are tried.
     public var rules: [FrameRule] { ruleBook.book.withLock { $0.rules } }
 
-    /// How often each rule has fired, by name.
+    /// How often each rule has fired, by name, since the proxy started: removing a rule keeps its count, and a rule
+    /// added again under the same name adds to it.
     public var ruleFirings: [String: Int] { ruleBook.book.withLock { $0.firings } }
 
     /// Adds a frame rule after the others (the first rule that fires on a frame decides); open connections apply it
@@ -186,13 +228,17 @@ public final class FaultProxy: Sendable {
     /// - Throws: ``FaultProxyError`` (`bindFailed`) when the address cannot be bound again.
     public func setEnabled(_ enabled: Bool) throws(FaultProxyError) {
         if enabled {
-            let address = state.withLock { $0.listener == nil && !$0.isShutDown ? $0.listenAddress : nil }
+            let address = state.withLock { state -> SocketAddress? in
+                guard !state.enabled, !state.isShutDown else { return nil }
+                if isInMemory { state.enabled = true }
+                return isInMemory ? nil : state.listenAddress
+            }
             guard let address else { return }
             let listener = try Self.bind(address)
             startAccepting(listener)
         } else {
             let (listener, task, links) = state.withLock { state in
-                defer { state.listener = nil; state.acceptTask = nil; state.links = [:] }
+                defer { state.listener = nil; state.acceptTask = nil; state.links = [:]; state.enabled = false }
                 return (state.listener, state.acceptTask, Array(state.links.values))
             }
             listener?.close()
@@ -209,12 +255,13 @@ public final class FaultProxy: Sendable {
 
     /// Stops listening and closes every connection. Idempotent.
     public func shutdown() async {
-        let task = state.withLock { state -> Task<Void, Never>? in
+        let (task, memoryTasks) = state.withLock { state in
             state.isShutDown = true
-            return state.acceptTask
+            return (state.acceptTask, Array(state.memoryLinkTasks.values))
         }
         try? setEnabled(false)
         await task?.value
+        for task in memoryTasks { await task.value }
     }
 
     // MARK: Internals
@@ -262,7 +309,15 @@ public final class FaultProxy: Sendable {
             state.listener = listener
             state.listenAddress = listener.localAddress
             state.acceptTask = task
+            state.enabled = true
         }
+    }
+
+    private func makeLink(id: Int, client: any ByteStream, broker: any ByteStream, advertised: String?,
+                          toxics: [Toxic]) -> ProxyLink {
+        ProxyLink(id: id, client: client, broker: broker, advertisedServiceURL: advertised,
+                  seed: configuration.seed &+ UInt64(id) &* 0x9e37_79b9, toxics: toxics, ruleBook: ruleBook,
+                  clock: configuration.clock)
     }
 
     private func serve(_ client: TCPConnection) async {
@@ -277,9 +332,7 @@ public final class FaultProxy: Sendable {
             let id = state.nextLink
             state.nextLink += 1
             let advertised = configuration.rewritesLookups ? Self.serviceURL(configuration, bound: state.listenAddress) : nil
-            let link = ProxyLink(id: id, client: client, broker: broker, advertisedServiceURL: advertised,
-                                 seed: configuration.seed &+ UInt64(id) &* 0x9e37_79b9, toxics: state.toxics,
-                                 ruleBook: ruleBook, clock: configuration.clock)
+            let link = makeLink(id: id, client: client, broker: broker, advertised: advertised, toxics: state.toxics)
             state.links[id] = link
             return link
         }

@@ -136,6 +136,8 @@ struct FrameStage {
         switch action {
         case .drop:
             break
+        case .observe:
+            forward(bytes[...], into: &emissions)
         case .delay(let milliseconds):
             emissions.pass(bytes, delay: Int64(milliseconds) * 1_000_000)
             if let held { emissions.pass(held) }   // after the delayed frame, which it was held for

@@ -33,6 +33,9 @@ public struct FrameMatch: Sendable, Equatable {
 public enum FrameAction: Sendable, Equatable {
     /// The frame is not forwarded.
     case drop
+    /// The frame is forwarded unchanged; the rule only counts it (``FaultProxy/ruleFirings``), as evidence that a
+    /// frame (an AUTH_CHALLENGE, a CLOSE_PRODUCER) went by.
+    case observe
     /// The frame, and so everything behind it in that direction, waits this long.
     case delay(milliseconds: Int)
     /// The frame is forwarded twice.

@@ -20,6 +20,8 @@ struct FrameRuleBook {
 
     private(set) var rules: [FrameRule] = []
     private var progress: [String: Progress] = [:]
+    /// Firings by rule name, kept when a rule is removed.
+    private(set) var firings: [String: Int] = [:]
     private var random: SeededRandom
 
     init(seed: UInt64) {
@@ -28,13 +30,11 @@ struct FrameRuleBook {
 
     var isEmpty: Bool { rules.isEmpty }
 
-    /// How often each rule has fired.
-    var firings: [String: Int] { progress.mapValues(\.fired) }
-
     /// Adds a rule at the end (rules are tried in order; the first that fires wins).
     mutating func add(_ rule: FrameRule, now: Int64) {
         rules.append(rule)
         progress[rule.name] = Progress(addedAt: now)
+        firings[rule.name, default: 0] += 0
     }
 
     /// Removes a rule; false when there is none of that name.
@@ -63,6 +63,7 @@ struct FrameRuleBook {
             guard rule.count.map({ state.fired < $0 }) ?? true else { continue }
             if rule.probability < 1, Double(random.next() >> 11) / Double(1 << 53) >= rule.probability { continue }
             state.fired += 1
+            firings[rule.name, default: 0] += 1
             return (rule.name, rule.action)
         }
         return nil
