@@ -20,6 +20,9 @@ let usage = """
       hermetic   one PulsarTesting test's whole life (harness up, register, send, handle, ack, tear down), and a 60 s
                  nack redelivery under runUntilIdle(); median and p99 of real time
                  options: --runs N (1000) --nack-runs N (200)
+      chaos      random fault schedules on the EventBus, each history checked; prints failing seeds and schedules/min
+                 options: --runs N (1000) --seed S (1) --parallel P (4)
+      scenario   one scenario file (Fixtures/scenarios/*.json) on the EventBus: FILE [--seed S]
     """
 
 switch arguments.first {
@@ -39,6 +42,16 @@ case "hermetic":
         try await HermeticBenchmark.run(arguments: Array(arguments.dropFirst()))
     } catch {
         say("pulsar-bench hermetic: \(error)")
+        exit(1)
+    }
+case "chaos", "scenario":
+    do {
+        let rest = Array(arguments.dropFirst())
+        let valid = arguments.first == "chaos" ? try await ChaosBenchmark.chaos(arguments: rest)
+            : try await ChaosBenchmark.scenario(arguments: rest)
+        if !valid { exit(1) }
+    } catch {
+        say("pulsar-bench \(arguments.first!): \(error)")
         exit(1)
     }
 default:

@@ -160,3 +160,21 @@ public enum ScenarioAction: Sendable, Equatable {
         }
     }
 }
+
+extension FaultScenario {
+    /// The workload and the steps, one line each, for a failure report.
+    public var outline: String {
+        let w = workload
+        var lines = ["workload: \(w.messages) messages in batches of \(w.batchSize), \(w.keys) keys, gap \(w.sendGapMilliseconds) ms, "
+                     + "handler \(w.handlerMilliseconds) ms, nack every \(w.nackEvery), crash at \(w.crashAt.map(String.init) ?? "-"), "
+                     + "token lifetime \(w.tokenLifetimeMilliseconds.map { "\($0) ms" } ?? "-")"]
+        for step in steps {
+            let when = switch step.trigger {
+            case .afterSends(let count): "after \(count) sends"
+            case .atMilliseconds(let milliseconds): "at \(milliseconds) ms"
+            }
+            lines.append("\(when): \(step.action)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

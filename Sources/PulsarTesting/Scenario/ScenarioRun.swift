@@ -263,14 +263,23 @@ final class ScenarioRun: Sendable {
     }
 
     /// The replica that crashed stops at once (its message is neither acknowledged nor nacked); another registers.
+    /// Registration is retried (a second apart, in virtual time) as a service's replica would on start-up, while a
+    /// fault refuses it.
     private func replaceCrashedConsumer() async {
         let crashed = state.withLock { $0.registration }
         await crashed?.stop(deadline: .zero)
-        do {
-            let replacement = try await register()
-            state.withLock { $0.registration = replacement }
-        } catch {
-            state.withLock { $0.stepErrors.append("the replacement consumer did not register: \(error)") }
+        for attempt in 1...30 {
+            do {
+                let replacement = try await register()
+                state.withLock { $0.registration = replacement }
+                return
+            } catch {
+                if attempt == 30 {
+                    state.withLock { $0.stepErrors.append("the replacement consumer did not register: \(error)") }
+                } else if !(await sleep(.seconds(1))) {
+                    return
+                }
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ import Testing
 
     @Test("the scenario keeps every promise", arguments: files)
     func scenario(_ file: String) async throws {
-        let scenario = try FaultScenario.load(path: "Fixtures/scenarios/\(file)")
+        let scenario = try FaultScenario.load(path: Self.directory.appendingPathComponent(file).path)
         let result = try await runScenario(scenario)
         try result.requireValid()
         #expect(result.check.acknowledgedSends == scenario.workload.messages, "\(result)")
