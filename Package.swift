@@ -42,15 +42,14 @@ let package = Package(
         // Coze Studio's event-bus contract (producers, consumer handlers, the environment factory) over PulsarClient.
         .target(name: "EventBus", dependencies: ["PulsarSupport", "PulsarClient"], swiftSettings: strict),
         // What a service's test target adds: an in-process emulator, an event bus and clients on one virtual clock,
-        // and the awaiting helpers (until, settle, runUntilIdle).
+        // the awaiting helpers (until, settle, runUntilIdle), and fault scenarios run on the EventBus (runScenario).
         .target(name: "PulsarTesting", dependencies: ["PulsarSupport", "PulsarWire", "PulsarClient", "PulsarEmulator", "EventBus",
                                                   "PulsarFaults"],
                 swiftSettings: strict),
-        // Fault injection outside the broker (a Pulsar-aware TCP proxy with toxics and frame rules, a Toxiproxy-
-        // compatible control API, seeded scenarios) and the history checker that proves nothing was lost or invented.
+        // Fault injection outside the broker (a Pulsar-aware proxy with toxics and frame rules, over TCP or in memory,
+        // and a Toxiproxy-compatible control API) and the history checker that proves nothing was lost or invented.
         .target(name: "PulsarFaults", dependencies: ["PulsarSupport", "PulsarWire", "PulsarNet"], swiftSettings: strict),
-        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth", "PulsarFaults",
-                                                                 "PulsarTesting"],
+        .executableTarget(name: "pulsar-emulator", dependencies: ["PulsarSupport", "PulsarEmulator", "PulsarAuth", "PulsarFaults"],
                           swiftSettings: strict),
         .executableTarget(name: "pulsar-bench", dependencies: ["PulsarWire", "PulsarNet", "PulsarClient", "PulsarEmulator", "PulsarTesting"],
                           swiftSettings: strict),

@@ -281,11 +281,7 @@ public final class FaultProxy: Sendable {
     }
 
     private static func validate(_ toxic: Toxic) throws(FaultProxyError) {
-        guard (0...1).contains(toxic.toxicity) else {
-            throw FaultProxyError(.invalidArgument, "toxicity must be between 0 and 1, not \(toxic.toxicity)")
-        }
-        guard !toxic.name.isEmpty else { throw FaultProxyError(.invalidArgument, "a toxic needs a name") }
-        if let problem = toxic.kind.problem { throw FaultProxyError(.invalidArgument, problem) }
+        if let problem = toxic.problem { throw FaultProxyError(.invalidArgument, problem) }
     }
 
     private static func bind(_ address: SocketAddress) throws(FaultProxyError) -> TCPListener {

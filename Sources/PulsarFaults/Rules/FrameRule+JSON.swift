@@ -7,8 +7,8 @@ import PulsarWire
 /// {"name": "lose-receipts", "match": {"direction": "downstream", "commands": ["SEND_RECEIPT"], "topic": "orders"},
 ///  "action": "drop", "count": 3, "after": 10, "probability": 0.5, "activeFrom": 0, "activeUntil": 5000}
 /// ```
-/// `action` is `drop`, `observe` (forward and count),  `duplicate`, `reorder`, `corrupt-checksum`, `close-producer`, `close-consumer`,
-/// `{"delay": ms}` or `{"refuse": "ServiceNotReady", "message": "…"}`. A `preset` (`stop-answering-pings`,
+/// `action` is `drop`, `observe` (forward and count), `duplicate`, `reorder`, `corrupt-checksum`, `close-producer`,
+/// `close-consumer`, `{"delay": ms}` or `{"refuse": "ServiceNotReady", "message": "…"}`. A `preset` (`stop-answering-pings`,
 /// `stall-handshake`) stands for `match` and `action`.
 extension FrameRule {
     /// The rule `value` describes.
@@ -85,7 +85,7 @@ extension FrameAction {
             self = .delay(milliseconds: delay)
         } else if let name = try fields.string("refuse") {
             guard let error = ServerError(named: name) else { throw fields.error("refuse", "is not a ServerError name (ServiceNotReady …)") }
-            self = .refuse(error, message: try fields.string("message") ?? "Refused by the PulsarKit fault proxy")
+            self = .refuse(error, message: try fields.string("message") ?? FrameAction.refusalMessage)
         } else {
             throw FaultProxyError(.invalidArgument, "\(path) needs \"delay\" or \"refuse\"")
         }
@@ -103,7 +103,6 @@ extension Toxic {
         } catch {
             throw FaultProxyError(.invalidArgument, "\(path): \(error.message)")
         }
-        if let problem = kind.problem { throw FaultProxyError(.invalidArgument, "\(path): \(problem)") }
-        guard (0...1).contains(toxicity) else { throw FaultProxyError(.invalidArgument, "\(path): toxicity must be between 0 and 1") }
+        if let problem { throw FaultProxyError(.invalidArgument, "\(path): \(problem)") }
     }
 }

@@ -46,11 +46,14 @@ public enum FrameAction: Sendable, Equatable {
     case corruptChecksum
     /// The request is not forwarded: the proxy answers it with this error as the broker would (ERROR, SEND_ERROR, a
     /// failed LOOKUP_RESPONSE …). Frames that are not requests pass unchanged.
-    case refuse(ServerError, message: String = "Refused by the PulsarKit fault proxy")
+    case refuse(ServerError, message: String = FrameAction.refusalMessage)
     /// The frame is forwarded, and the client then gets CLOSE_PRODUCER for the frame's producer.
     case closeProducer
     /// The frame is forwarded, and the client then gets CLOSE_CONSUMER for the frame's consumer.
     case closeConsumer
+
+    /// The message of a ``refuse(_:message:)`` that names none.
+    public static let refusalMessage = "Refused by the PulsarKit fault proxy"
 }
 
 /// A rule the proxy applies to decoded Pulsar frames: what it matches, what it does, and when it fires. A value,

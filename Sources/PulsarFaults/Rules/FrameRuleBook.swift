@@ -34,7 +34,7 @@ struct FrameRuleBook {
     mutating func add(_ rule: FrameRule, now: Int64) {
         rules.append(rule)
         progress[rule.name] = Progress(addedAt: now)
-        firings[rule.name, default: 0] += 0
+        if firings[rule.name] == nil { firings[rule.name] = 0 }
     }
 
     /// Removes a rule; false when there is none of that name.

@@ -101,4 +101,11 @@ public struct Toxic: Sendable, Equatable {
         self.toxicity = toxicity
         self.name = name ?? "\(kind.typeName)_\(stream.rawValue)"
     }
+
+    /// Why the toxic cannot work (a toxicity outside 0 … 1, no name, bad attributes), or nil.
+    public var problem: String? {
+        guard (0...1).contains(toxicity) else { return "toxicity must be between 0 and 1, not \(toxicity)" }
+        guard !name.isEmpty else { return "a toxic needs a name" }
+        return kind.problem
+    }
 }

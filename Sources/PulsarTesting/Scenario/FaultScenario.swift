@@ -1,9 +1,8 @@
 import PulsarWire
 
 /// A fault scenario: an EventBus workload, a timeline of faults, and a seed. Written as a JSON file
-/// (``FaultScenario/load(path:)``; the format is in docs/faults.md), run in process by ``runScenario(_:options:)``
-/// and checked with ``HistoryChecker``; the same file drives `pulsar-emulator proxy --scenario` for clients in any
-/// language.
+/// (``FaultScenario/load(path:)``; the format is in docs/faults.md), run in process by
+/// ``runScenario(_:seed:timeout:)`` and checked with ``HistoryChecker``.
 ///
 /// ```
 ///  workload ── sends 0 … n ──▶ [fault proxy: toxics, frame rules] ──▶ emulator (broker faults)
@@ -112,10 +111,9 @@ public struct ScenarioStep: Sendable, Equatable {
 
 /// When a step fires.
 public enum ScenarioTrigger: Sendable, Equatable {
-    /// Once this many messages were handed to the producer (in process), or this many SEND frames went through the
-    /// proxy (the CLI). 0 fires before the first send.
+    /// Once this many messages were handed to the producer; 0 fires before the first send.
     case afterSends(Int)
-    /// At this virtual (in process) or real (the CLI) time, in milliseconds, after the workload started.
+    /// At this virtual time, in milliseconds, after the workload started.
     case atMilliseconds(Int)
 }
 

@@ -85,8 +85,8 @@ final class ScenarioRun: Sendable {
 
     // MARK: Steps
 
-    private func fireDue(elapsed: PulsarInstant? = nil, start: PulsarInstant) {
-        let now = elapsed ?? clock.instant
+    private func fireDue(at instant: PulsarInstant? = nil, start: PulsarInstant) {
+        let now = instant ?? clock.instant
         let due = state.withLock { state in
             state.timeline.due(sends: state.sends, elapsedMilliseconds: Int((now.nanoseconds - start.nanoseconds) / 1_000_000))
         }
@@ -102,7 +102,7 @@ final class ScenarioRun: Sendable {
             let deadline = start + .milliseconds(milliseconds)
             return Task { [clock] in
                 do { try await clock.sleep(until: deadline) } catch { return }
-                self.fireDue(elapsed: deadline, start: start)
+                self.fireDue(at: deadline, start: start)
             }
         }
     }

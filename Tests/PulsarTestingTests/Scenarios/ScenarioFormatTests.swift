@@ -71,6 +71,15 @@ import Testing
         }
     }
 
+    @Test("a file that cannot be read is an error naming it")
+    func missingFile() {
+        #expect {
+            try FaultScenario.load(path: "/nonexistent/scenario.json")
+        } throws: { error in
+            (error as? FaultProxyError)?.message.hasPrefix("cannot read scenario /nonexistent/scenario.json") == true
+        }
+    }
+
     @Test("every scenario in Fixtures/scenarios reads, has a summary and expects evidence of its faults")
     func fixturesRead() throws {
         #expect(ScenarioSuiteTests.files.count >= 12)
